@@ -1,0 +1,1 @@
+"""The declaration template: layout as data and the openpyxl builder (``xlmv template``)."""

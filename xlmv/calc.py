@@ -1,0 +1,162 @@
+"""``xlmv calc``: rewards for amounts typed on the command line, as a Chinese table or as JSON."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict
+
+from xlmv.money import ZERO, fen_str, format_yuan
+from xlmv.policy import Policy
+from xlmv.reward import EnterpriseResult, ItemResult, KindResult, apply_enterprise_cap, compute_kind
+from xlmv.texttable import render
+
+
+class Calculation(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    policy: Policy
+    api: KindResult | None
+    private: KindResult | None
+    enterprise: EnterpriseResult
+
+
+def calculate(
+    policy: Policy,
+    api: list[Decimal],
+    private: Decimal | None,
+    *,
+    prior_year_award: Decimal = ZERO,
+    prior_api: Decimal = ZERO,
+    prior_private: Decimal = ZERO,
+    approved_ratio: Decimal | None = None,
+) -> Calculation:
+    """One API project (several model services) and one private-deployment project of one enterprise."""
+    api_result = (
+        compute_kind(policy, "api", api, prior_award=prior_api, approved_ratio=approved_ratio)
+        if api
+        else None
+    )
+    private_result = (
+        compute_kind(policy, "private", [private], prior_award=prior_private, approved_ratio=approved_ratio)
+        if private is not None
+        else None
+    )
+    rewards = [r.reward for r in (api_result, private_result) if r is not None]
+    enterprise = apply_enterprise_cap(policy, rewards, prior_same_year=prior_year_award)
+    return Calculation(policy=policy, api=api_result, private=private_result, enterprise=enterprise)
+
+
+def _item(item: ItemResult) -> dict[str, object]:
+    return {
+        "amount": fen_str(item.amount),
+        "eligible": item.eligible,
+        "tier": item.tier,
+        "reward": fen_str(item.reward),
+        "tiers": [
+            {"tier": r.tier, "base": fen_str(r.base), "rate": str(r.rate), "reward": fen_str(r.reward)}
+            for r in item.rows
+        ],
+    }
+
+
+def _cap(result: KindResult) -> dict[str, object] | None:
+    if result.cap is None:
+        return None
+    return {
+        "limit": fen_str(result.cap.limit),
+        "available": fen_str(result.cap.available),
+        "binding": result.cap.binding,
+    }
+
+
+def to_json(calc: Calculation) -> str:
+    out: dict[str, object] = {"policy": calc.policy.id, "policy_version": calc.policy.version}
+    if calc.api is not None:
+        out["api"] = {
+            "services": [_item(i) for i in calc.api.items],
+            "reward_before_cap": fen_str(calc.api.reward_before_cap),
+            "project_cap": _cap(calc.api),
+            "reward": fen_str(calc.api.reward),
+        }
+    if calc.private is not None:
+        item = calc.private.items[0]
+        out["private"] = {
+            **_item(item),
+            "project_cap": _cap(calc.private),
+            "reward": fen_str(calc.private.reward),
+        }
+    cap = calc.enterprise.cap
+    out["enterprise_cap"] = (
+        None
+        if cap is None
+        else {
+            "limit": fen_str(cap.limit),
+            "prior": fen_str(cap.prior),
+            "available": fen_str(cap.available),
+            "binding": cap.binding,
+        }
+    )
+    out["total"] = fen_str(calc.enterprise.total)
+    return json.dumps(out, ensure_ascii=False, indent=2)
+
+
+def _rate(rate: Decimal) -> str:
+    return f"{rate * 100:.0f}%" if (rate * 100) == (rate * 100).to_integral() else f"{rate * 100}%"
+
+
+def to_table(calc: Calculation) -> str:
+    header = ["方式", "项目/服务", "金额（元）", "档位", "奖励基数（元）", "比例上限", "奖励（元）"]
+    rows: list[list[str]] = []
+    for result in (calc.api, calc.private):
+        if result is None:
+            continue
+        for item in result.items:
+            if not item.eligible:
+                rows.append(
+                    [result.kind_label, item.label, format_yuan(item.amount), "不达标", "-", "-", "0.00"]
+                )
+            for r in item.rows:
+                rows.append(
+                    [
+                        result.kind_label,
+                        item.label,
+                        format_yuan(item.amount),
+                        r.label,
+                        format_yuan(r.base),
+                        _rate(r.rate),
+                        format_yuan(r.reward),
+                    ]
+                )
+        rows.append(
+            [result.kind_label, "小计（上限前）", "", "", "", "", format_yuan(result.reward_before_cap)]
+        )
+        if result.cap is not None and result.cap.binding:
+            rows.append(
+                [
+                    result.kind_label,
+                    f"{result.cap.name}（{result.cap.clause}）",
+                    "",
+                    "",
+                    "",
+                    "",
+                    f"-{format_yuan(result.cap.reduced_by)}",
+                ]
+            )
+        rows.append([result.kind_label, "项目奖励", "", "", "", "", format_yuan(result.reward)])
+    lines = [
+        f"政策：{calc.policy.title}（{calc.policy.label}）",
+        "",
+        render(header, rows, right=(2, 4, 5, 6)),
+        "",
+    ]
+    cap = calc.enterprise.cap
+    if cap is not None:
+        lines.append(
+            f"{cap.name}（{cap.clause}）：{format_yuan(cap.limit)} 元，本年已获 {format_yuan(cap.prior)} 元，"
+            f"可获 {format_yuan(cap.available)} 元"
+            + (f"，核减 {format_yuan(cap.reduced_by)} 元" if cap.binding else "")
+        )
+    lines.append(f"合计奖励：{format_yuan(calc.enterprise.total)} 元")
+    return "\n".join(lines)

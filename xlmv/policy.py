@@ -1,0 +1,281 @@
+"""The policy schema: pydantic models for a reward scheme's data file, and loading it.
+
+A scheme (``xlmv/policies/<id>.toml``) holds every number, date and list the rules use, each with the
+clause it comes from. The engine reads nothing else: a new or revised scheme is a data file, not code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+
+class PolicyError(ValueError):
+    """A policy data file is missing or malformed; the message names the file and the field."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Cited(_Model):
+    """A rule whose only data is its clause and the policy's own words."""
+
+    clause: str = Field(min_length=1)
+    text: str = ""
+
+
+class Amount(Cited):
+    """A money amount in yuan, with its clause."""
+
+    amount: Decimal = Field(ge=0)
+
+
+class Cap(Amount):
+    """A ceiling on rewards. ``scope`` says what it ceils: one project over all rounds, one project in one
+    natural year, or all of one enterprise's rewards in one natural year."""
+
+    scope: Literal["project_cumulative", "project_yearly", "enterprise_yearly"]
+
+
+class EnterpriseCap(Amount):
+    period: Literal["calendar_year"]
+
+
+class Band(_Model):
+    """One tier of a marginal (超额累进) schedule: ``rate`` applies to the part of the base above the
+    previous band's upper bound up to ``upper`` (inclusive); the last band has no upper bound."""
+
+    tier: int = Field(ge=1)
+    label: str
+    upper: Decimal | None = Field(default=None, gt=0)
+    rate: Decimal = Field(ge=0, le=1)
+    clause: str = Field(min_length=1)
+    text: str = ""
+
+
+class Kind(_Model):
+    """One way of earning a reward (API calls, private deployment, a flat voucher …)."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: str
+    short_label: str
+    aliases: tuple[str, ...] = ()
+    basis: Literal["per_service", "per_project"]
+    basis_clause: str
+    basis_text: str = ""
+    base_label: str
+    excluded_fees: tuple[str, ...] = ()
+    checklist: str | None = None
+    floor: Amount | None = None
+    cap: Cap | None = None
+    bands: tuple[Band, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _bands_are_a_schedule(self) -> Kind:
+        tiers = [b.tier for b in self.bands]
+        if tiers != list(range(1, len(tiers) + 1)):
+            raise ValueError(f"档位编号应从 1 起连续递增，实为 {tiers}")
+        uppers = [b.upper for b in self.bands]
+        if uppers[-1] is not None or any(u is None for u in uppers[:-1]):
+            raise ValueError("只有最后一档可以没有上限（upper），其余各档都须有上限")
+        bounded = [u for u in uppers if u is not None]
+        if bounded != sorted(set(bounded)):
+            raise ValueError(f"各档上限应严格递增，实为 {bounded}")
+        if self.floor is not None and bounded and self.floor.amount > bounded[0]:
+            raise ValueError("起点金额不能高于第一档上限")
+        return self
+
+
+class Scenarios(_Model):
+    clause: str
+    items: tuple[str, ...] = Field(min_length=1)
+
+
+class UnitType(_Model):
+    id: str
+    label: str
+    divisions: tuple[str, ...] = Field(min_length=1)
+
+    @field_validator("divisions")
+    @classmethod
+    def _division_ranges(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for item in value:
+            parts = item.split("-")
+            if len(parts) > 2 or not all(len(p) == 2 and p.isdigit() for p in parts):
+                raise ValueError(f"行业门类代码应为两位数字或区间（如 13-43），实为 {item!r}")
+        return value
+
+    def division_codes(self) -> frozenset[str]:
+        """The two-digit GB/T 4754 divisions this unit type covers, ranges expanded."""
+        codes: set[str] = set()
+        for item in self.divisions:
+            low, _, high = item.partition("-")
+            codes.update(f"{n:02d}" for n in range(int(low), int(high or low) + 1))
+        return frozenset(codes)
+
+
+class UnitTypes(Cited):
+    items: tuple[UnitType, ...] = Field(min_length=1)
+
+
+class ProductTypes(_Model):
+    clause: str
+    items: tuple[str, ...] = Field(min_length=1)
+
+
+class Registration(Cited):
+    region_prefix: str = Field(pattern=r"^\d{2,6}$")
+    region_label: str
+
+
+class CountLimit(Cited):
+    value: int = Field(gt=0)
+
+
+class DateLimit(Cited):
+    value: dt.date
+
+
+class Limits(_Model):
+    description_chars: CountLimit | None = None
+    private_contract_from: DateLimit | None = None
+
+
+class ChecklistItem(_Model):
+    no: int = Field(ge=1)
+    title: str
+    requirement: str
+
+
+class Checklist(_Model):
+    id: str
+    kind: str
+    title: str
+    items: tuple[ChecklistItem, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _numbered(self) -> Checklist:
+        numbers = [i.no for i in self.items]
+        if numbers != list(range(1, len(numbers) + 1)):
+            raise ValueError(f"材料清单 {self.id} 的编号应从 1 起连续，实为 {numbers}")
+        return self
+
+
+class ChecklistStatuses(_Model):
+    clause: str
+    provided: tuple[str, ...]
+    not_applicable: tuple[str, ...] = ()
+    missing: tuple[str, ...]
+    choices: tuple[str, ...]
+
+
+class UsageWindow(Cited):
+    start: dt.date
+
+
+class Policy(_Model):
+    """A whole reward scheme."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    version: str
+    title: str
+    source: str
+    yearly_scope: str = "自然年"
+    usage_window: UsageWindow | None = None
+    enterprise_cap: EnterpriseCap | None = None
+    kinds: tuple[Kind, ...] = Field(min_length=1)
+    scenarios: Scenarios | None = None
+    unit_types: UnitTypes | None = None
+    product_types: ProductTypes | None = None
+    registration: Registration | None = None
+    limits: Limits = Limits()
+    requirements: dict[str, Cited] = {}
+    checklists: tuple[Checklist, ...] = ()
+    checklist_statuses: ChecklistStatuses | None = None
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> Policy:
+        ids = [k.id for k in self.kinds]
+        if len(ids) != len(set(ids)):
+            raise ValueError(f"奖励方式 id 重复：{ids}")
+        lists = {c.id for c in self.checklists}
+        for kind in self.kinds:
+            if kind.checklist is not None and kind.checklist not in lists:
+                raise ValueError(f"奖励方式 {kind.id} 引用了不存在的材料清单 {kind.checklist}")
+        for checklist in self.checklists:
+            if checklist.kind not in ids:
+                raise ValueError(f"材料清单 {checklist.id} 引用了不存在的奖励方式 {checklist.kind}")
+        return self
+
+    @property
+    def label(self) -> str:
+        return f"{self.id}@{self.version}"
+
+    def kind(self, key: str) -> Kind:
+        """The kind whose id or alias is ``key`` (case-insensitive, surrounding blanks ignored)."""
+        wanted = key.strip().casefold()
+        for kind in self.kinds:
+            if wanted in {kind.id, kind.label.casefold(), kind.short_label.casefold()} | {
+                a.casefold() for a in kind.aliases
+            }:
+                return kind
+        names = "、".join(f"{k.short_label}（{k.id}）" for k in self.kinds)
+        raise KeyError(f"奖励方式无效：{key!r}，应为 {names}")
+
+    def checklist(self, kind: Kind) -> Checklist | None:
+        return next((c for c in self.checklists if c.id == kind.checklist), None)
+
+    def requirement(self, key: str) -> Cited:
+        try:
+            return self.requirements[key]
+        except KeyError:
+            raise PolicyError(f"政策 {self.label} 缺少规则 requirements.{key}") from None
+
+
+def parse_policy(text: str, source: str) -> Policy:
+    """Parse and validate a policy file's TOML text; errors name ``source`` and each bad field."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(f"政策文件 {source} 不是有效的 TOML：{exc}") from None
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as exc:
+        problems = "；".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '（顶层）'}：{err['msg']}" for err in exc.errors()
+        )
+        raise PolicyError(f"政策文件 {source} 格式错误：{problems}") from None
+
+
+def load_policy_file(path: Path) -> Policy:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PolicyError(f"无法读取政策文件 {path}：{exc.strerror or exc}") from None
+    return parse_policy(text, str(path))
+
+
+DEFAULT_POLICY = "beijing-2024"
+
+
+def bundled_policy_ids() -> list[str]:
+    folder = resources.files("xlmv.policies")
+    return sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+@cache
+def load_policy(policy_id: str = DEFAULT_POLICY) -> Policy:
+    """A bundled policy by id (``beijing-2024``), parsed once per process."""
+    resource = resources.files("xlmv.policies") / f"{policy_id}.toml"
+    if not resource.is_file():
+        known = "、".join(bundled_policy_ids())
+        raise PolicyError(f"未知的政策：{policy_id!r}，可用的有：{known}")
+    return parse_policy(resource.read_text(encoding="utf-8"), f"xlmv/policies/{policy_id}.toml")

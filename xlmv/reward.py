@@ -1,0 +1,423 @@
+"""Reward arithmetic: marginal tiers, entry floors, the approved ratio and the caps, exact in Decimal.
+
+The stages follow the policy and stay separate so a reader can see why a number is what it is:
+each item (a model API service, or a project's procurement) is tiered on its own (附件3 二.4), the
+reviewer's approved ratio scales the maximum ("不超过"), then the project cap (二.1 / 二.2), then the
+enterprise-year cap (二.3). Nothing is rounded here; ``xlmv.money`` rounds at the edge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from xlmv.findings import Finding, Severity
+from xlmv.money import ZERO, Money, format_yuan
+from xlmv.policy import Band, Kind, Policy
+
+ONE = Decimal(1)
+
+
+class _Result(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Eligibility(StrEnum):
+    ELIGIBLE = "达标"
+    BELOW_FLOOR = "不达标"
+
+
+class TierRow(_Result):
+    """How much of an amount falls in one band, and what that part earns."""
+
+    tier: int
+    label: str
+    lower: Money
+    upper: Money | None
+    base: Money
+    rate: Decimal
+    reward: Money
+    clause: str
+
+
+class ItemResult(_Result):
+    """One tiered item: a model API service, or one project's procurement amount."""
+
+    label: str
+    amount: Money
+    eligibility: Eligibility
+    tier: int
+    rows: tuple[TierRow, ...]
+    max_reward: Money
+    reward: Money
+
+    @property
+    def eligible(self) -> bool:
+        return self.eligibility is Eligibility.ELIGIBLE
+
+
+class CapStep(_Result):
+    """One cap applied to a running total: what was available after prior awards, and whether it bound."""
+
+    name: str
+    clause: str
+    limit: Money
+    prior: Money
+    available: Money
+    before: Money
+    after: Money
+
+    @property
+    def binding(self) -> bool:
+        return self.after < self.before
+
+    @property
+    def reduced_by(self) -> Decimal:
+        return self.before - self.after
+
+
+class KindResult(_Result):
+    """One project's reward under one kind (API calls or private deployment)."""
+
+    policy: str
+    policy_version: str
+    kind: str
+    kind_label: str
+    approved_ratio: Decimal
+    items: tuple[ItemResult, ...]
+    max_reward: Money
+    reward_before_cap: Money
+    cap: CapStep | None
+    reward: Money
+    findings: tuple[Finding, ...]
+
+    @property
+    def eligible(self) -> bool:
+        return any(i.eligible for i in self.items)
+
+    @property
+    def tier(self) -> int:
+        return max((i.tier for i in self.items), default=0)
+
+
+class Allocation(StrEnum):
+    """How the enterprise-year cap is shared when it binds (a setting; see README)."""
+
+    IN_ORDER = "in_order"
+    PRO_RATA = "pro_rata"
+
+
+class EnterpriseResult(_Result):
+    policy: str
+    policy_version: str
+    year: int | None
+    allocation: Allocation
+    requested: tuple[Money, ...]
+    granted: tuple[Money, ...]
+    cap: CapStep | None
+    total: Money
+
+
+# --- 附件3 二.4: marginal bands ------------------------------------------------------------------
+
+
+def band_lowers(kind: Kind) -> list[Decimal]:
+    """Each band's exclusive lower bound (0 for the first band)."""
+    return [ZERO] + [b.upper for b in kind.bands[:-1] if b.upper is not None]
+
+
+def split_into_bands(amount: Decimal, kind: Kind) -> tuple[TierRow, ...]:
+    """The part of ``amount`` in each band it reaches (超额累进), with that part's maximum reward.
+
+    A band's upper bound belongs to it: with bands up to 100万, 100万 is wholly 第一档 and 100万 + 0.01
+    puts 0.01 in 第二档.
+    """
+    rows = []
+    for band, lower in zip(kind.bands, band_lowers(kind), strict=True):
+        if amount <= lower and rows:
+            break
+        top = amount if band.upper is None else min(amount, band.upper)
+        base = max(top - lower, ZERO)
+        rows.append(_row(band, lower, base))
+    return tuple(rows)
+
+
+def _row(band: Band, lower: Decimal, base: Decimal) -> TierRow:
+    return TierRow(
+        tier=band.tier,
+        label=band.label,
+        lower=lower,
+        upper=band.upper,
+        base=base,
+        rate=band.rate,
+        reward=base * band.rate,
+        clause=band.clause,
+    )
+
+
+def below_floor(amount: Decimal, kind: Kind) -> bool:
+    """附件3 一.7 / 一.8: the floor is an entry threshold, not a deduction."""
+    return kind.floor is not None and amount < kind.floor.amount
+
+
+def tier_of(amount: Decimal, kind: Kind) -> int:
+    """0 below the floor, else the band ``amount`` ends in."""
+    if below_floor(amount, kind):
+        return 0
+    for band in kind.bands:
+        if band.upper is None or amount <= band.upper:
+            return band.tier
+    raise AssertionError("the last band is unbounded")  # guaranteed by the schema
+
+
+def max_reward_of(amount: Decimal, kind: Kind) -> Decimal:
+    """The maximum reward for one item before ratio and caps (0 below the floor)."""
+    if below_floor(amount, kind):
+        return ZERO
+    return sum((r.reward for r in split_into_bands(amount, kind)), ZERO)
+
+
+def tier_item(label: str, amount: Decimal, kind: Kind, ratio: Decimal = ONE) -> ItemResult:
+    if amount < 0:
+        raise ValueError("amounts are validated as non-negative before they reach the engine")
+    eligible = not below_floor(amount, kind)
+    rows = split_into_bands(amount, kind) if eligible else ()
+    maximum = sum((r.reward for r in rows), ZERO)
+    return ItemResult(
+        label=label,
+        amount=amount,
+        eligibility=Eligibility.ELIGIBLE if eligible else Eligibility.BELOW_FLOOR,
+        tier=tier_of(amount, kind),
+        rows=rows,
+        max_reward=maximum,
+        reward=maximum * ratio,
+    )
+
+
+# --- 附件3 二.1 / 二.2: one project under one kind ----------------------------------------------
+
+
+def compute_kind(
+    policy: Policy,
+    kind: Kind | str,
+    amounts: Sequence[Decimal],
+    *,
+    labels: Sequence[str] | None = None,
+    approved_ratio: Decimal | None = None,
+    prior_award: Decimal = ZERO,
+    field: str = "",
+    item_fields: Sequence[str] | None = None,
+) -> KindResult:
+    """One project's reward under ``kind``.
+
+    ``amounts`` are the project's per-service amounts (basis ``per_service``: each tiered on its own,
+    rewards summed) or its amounts to be summed into one base (basis ``per_project``). ``prior_award``
+    is what the same project already received within the cap's scope. ``field`` is the project's path
+    in findings and ``item_fields`` each item's (defaults: ``items[n]``).
+    """
+    kind = policy.kind(kind) if isinstance(kind, str) else kind
+    ratio = ONE if approved_ratio is None else approved_ratio
+    if not ZERO <= ratio <= ONE:
+        raise ValueError("approved ratio must lie in [0, 1]")
+    if prior_award < 0:
+        raise ValueError("prior award must be non-negative")
+    if kind.basis == "per_service":
+        names = list(labels) if labels is not None else [f"服务{i + 1}" for i in range(len(amounts))]
+        items = tuple(tier_item(n, a, kind, ratio) for n, a in zip(names, amounts, strict=True))
+    else:
+        items = (tier_item(kind.base_label, sum(amounts, ZERO), kind, ratio),) if amounts else ()
+
+    paths = (
+        list(item_fields) if item_fields is not None else [f"{field}items[{n}]" for n in range(len(items))]
+    )
+    findings = tuple(_floor_findings(kind, items, paths))
+    maximum = sum((i.max_reward for i in items), ZERO)
+    before = sum((i.reward for i in items), ZERO)
+    cap = None
+    reward = before
+    if kind.cap is not None:
+        cap = apply_cap(_cap_name(kind), kind.cap.clause, kind.cap.amount, prior_award, before)
+        reward = cap.after
+    return KindResult(
+        policy=policy.id,
+        policy_version=policy.version,
+        kind=kind.id,
+        kind_label=kind.label,
+        approved_ratio=ratio,
+        items=items,
+        max_reward=maximum,
+        reward_before_cap=before,
+        cap=cap,
+        reward=reward,
+        findings=findings + tuple(_cap_findings(cap, field)),
+    )
+
+
+def _cap_name(kind: Kind) -> str:
+    assert kind.cap is not None
+    return {
+        "project_cumulative": "单个项目累计奖励上限",
+        "project_yearly": "单个项目年度奖励上限",
+        "enterprise_yearly": "单一企业自然年奖励上限",
+    }[kind.cap.scope]
+
+
+def apply_cap(name: str, clause: str, limit: Decimal, prior: Decimal, before: Decimal) -> CapStep:
+    available = max(limit - prior, ZERO)
+    return CapStep(
+        name=name,
+        clause=clause,
+        limit=limit,
+        prior=prior,
+        available=available,
+        before=before,
+        after=min(before, available),
+    )
+
+
+def _floor_findings(kind: Kind, items: Sequence[ItemResult], paths: Sequence[str]) -> list[Finding]:
+    if kind.floor is None:
+        return []
+    floor = format_yuan(kind.floor.amount)
+    return [
+        Finding(
+            severity=Severity.ERROR,
+            code=f"{kind.id}.below_floor",
+            field=path,
+            message=f"{item.label}金额 {format_yuan(item.amount)} 元低于 {floor} 元的申报起点，不达标，不计奖励",
+            clause=kind.floor.clause,
+        )
+        for item, path in zip(items, paths, strict=True)
+        if not item.eligible
+    ]
+
+
+def _cap_findings(cap: CapStep | None, field: str) -> list[Finding]:
+    if cap is None or not cap.binding:
+        return []
+    return [
+        Finding(
+            severity=Severity.WARNING,
+            code="cap.project",
+            field=f"{field}reward",
+            message=(
+                f"触及{cap.name}：测算 {format_yuan(cap.before)} 元，上限 {format_yuan(cap.limit)} 元"
+                f"（已获 {format_yuan(cap.prior)} 元），核减 {format_yuan(cap.reduced_by)} 元"
+            ),
+            clause=cap.clause,
+        )
+    ]
+
+
+# --- 附件3 二.3: the enterprise in one natural year ------------------------------------------------
+
+
+def apply_enterprise_cap(
+    policy: Policy,
+    rewards: Sequence[Decimal],
+    *,
+    prior_same_year: Decimal = ZERO,
+    year: int | None = None,
+    allocation: Allocation = Allocation.IN_ORDER,
+) -> EnterpriseResult:
+    """Cap the sum of one enterprise's project rewards in one natural year, and share what is granted.
+
+    ``in_order`` grants projects in the order given until the cap is used up (the order of the
+    declaration, or of application dates across applications); ``pro_rata`` scales every project by the
+    same factor. Either way the granted amounts sum to the capped total.
+    """
+    total = sum(rewards, ZERO)
+    ceiling = policy.enterprise_cap
+    if ceiling is None:
+        return EnterpriseResult(
+            policy=policy.id,
+            policy_version=policy.version,
+            year=year,
+            allocation=allocation,
+            requested=tuple(rewards),
+            granted=tuple(rewards),
+            cap=None,
+            total=total,
+        )
+    cap = apply_cap("单一企业自然年奖励上限", ceiling.clause, ceiling.amount, prior_same_year, total)
+    return EnterpriseResult(
+        policy=policy.id,
+        policy_version=policy.version,
+        year=year,
+        allocation=allocation,
+        requested=tuple(rewards),
+        granted=tuple(allocate(rewards, cap.after, allocation)),
+        cap=cap,
+        total=cap.after,
+    )
+
+
+def allocate(requested: Sequence[Decimal], available: Decimal, rule: Allocation) -> list[Decimal]:
+    total = sum(requested, ZERO)
+    if total <= available:
+        return list(requested)
+    if rule is Allocation.PRO_RATA:
+        return [r * available / total for r in requested]
+    granted, left = [], available
+    for r in requested:
+        g = min(r, left)
+        granted.append(g)
+        left -= g
+    return granted
+
+
+# --- What-if: spend to the next tier --------------------------------------------------------------
+
+
+class NextStep(_Result):
+    """How much more spending moves one item to its next tier, or to the reward cap."""
+
+    target: Literal["floor", "tier", "cap", "none"]
+    target_tier: int | None
+    threshold: Money | None
+    needed: Money
+
+
+def next_step(amount: Decimal, kind: Kind, prior_award: Decimal = ZERO) -> NextStep:
+    """From ``amount``, the extra spend that reaches the floor, the next band, or the project cap.
+
+    Amounts are in fen, so "above 100万" starts at 100万 + 0.01.
+    """
+    fen = Decimal("0.01")
+    if below_floor(amount, kind):
+        assert kind.floor is not None
+        return NextStep(
+            target="floor", target_tier=1, threshold=kind.floor.amount, needed=kind.floor.amount - amount
+        )
+    tier = tier_of(amount, kind)
+    band = kind.bands[tier - 1]
+    if band.upper is not None:
+        start = band.upper + fen
+        return NextStep(target="tier", target_tier=tier + 1, threshold=start, needed=start - amount)
+    if kind.cap is None:
+        return NextStep(target="none", target_tier=None, threshold=None, needed=ZERO)
+    threshold = amount_for_reward(max(kind.cap.amount - prior_award, ZERO), kind)
+    if threshold is None:
+        return NextStep(target="none", target_tier=None, threshold=None, needed=ZERO)
+    return NextStep(target="cap", target_tier=None, threshold=threshold, needed=max(threshold - amount, ZERO))
+
+
+def amount_for_reward(reward: Decimal, kind: Kind) -> Decimal | None:
+    """The smallest amount whose maximum reward reaches ``reward`` (rounded up to the fen), or None."""
+    cumulative = ZERO
+    for band, lower in zip(kind.bands, band_lowers(kind), strict=True):
+        width = None if band.upper is None else band.upper - lower
+        gain = None if width is None else width * band.rate
+        if gain is not None and cumulative + gain < reward:
+            cumulative += gain
+            continue
+        if band.rate == 0:
+            return None if cumulative < reward else lower
+        exact = lower + (reward - cumulative) / band.rate
+        floor_amount = kind.floor.amount if kind.floor is not None else ZERO
+        return max(exact.quantize(Decimal("0.01"), rounding="ROUND_CEILING"), floor_amount)
+    return None

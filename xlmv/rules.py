@@ -1,0 +1,322 @@
+"""Eligibility and consistency rules over a declaration; each rule cites its clause from the policy data.
+
+Every rule is a small function yielding ``Finding``s; ``check_declaration`` runs them all. Reward
+arithmetic (floors, caps) lives in ``xlmv.reward``; the findings it produces are merged by ``xlmv.assess``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from xlmv import identifiers
+from xlmv.checklist import ItemStatus, checklist_for, classify
+from xlmv.declaration import ApiService, Declaration, PrivateProcurement, Product
+from xlmv.errors import InputError
+from xlmv.findings import Finding, Severity
+from xlmv.money import format_yuan
+from xlmv.policy import Kind, Policy
+
+FORM = "附件3-3"
+
+
+def _error(code: str, field: str, message: str, clause: str) -> Finding:
+    return Finding(severity=Severity.ERROR, code=code, field=field, message=message, clause=clause)
+
+
+def _warning(code: str, field: str, message: str, clause: str) -> Finding:
+    return Finding(severity=Severity.WARNING, code=code, field=field, message=message, clause=clause)
+
+
+# --- 附件3 一.1: who may apply --------------------------------------------------------------------
+
+
+def company_rules(policy: Policy, decl: Declaration) -> Iterator[Finding]:
+    company = decl.company
+    for field, label in (("name", "企业名称"), ("contact_person", "申报联系人")):
+        if not getattr(company, field).strip():
+            yield _error(f"company.{field}.missing", f"company.{field}", f"未填写{label}", f"{FORM} 第一部分")
+
+    reg = policy.registration
+    verdict = identifiers.check_uscc(company.uscc)
+    if not verdict.valid:
+        yield _error(
+            "company.uscc.invalid", "company.uscc", f"统一社会信用代码{verdict.text()}", f"{FORM} 第一部分"
+        )
+    elif reg is not None and not (verdict.area_code or "").startswith(reg.region_prefix):
+        yield _error(
+            "company.uscc.region",
+            "company.uscc",
+            f"统一社会信用代码登记地（{verdict.area_code}）不在{reg.region_label}，申报单位应在{reg.region_label}注册",
+            reg.clause,
+        )
+
+    for field, check in (("email", identifiers.check_email), ("mobile", identifiers.check_mobile)):
+        problem = check(getattr(company, field))
+        if problem:
+            yield _error(f"company.{field}.invalid", f"company.{field}", problem, f"{FORM} 第一部分")
+
+    yield from _sector_rules(policy, decl)
+
+
+def _sector_rules(policy: Policy, decl: Declaration) -> Iterator[Finding]:
+    units = policy.unit_types
+    if units is None:
+        return
+    company = decl.company
+    allowed = "、".join(u.label for u in units.items)
+    unit = next((u for u in units.items if u.label == company.unit_type.strip()), None)
+    if unit is None:
+        shown = repr(company.unit_type) if company.unit_type.strip() else "未填写"
+        yield _error(
+            "company.unit_type.invalid",
+            "company.unit_type",
+            f"单位性质{shown}不在支持范围内，应为 {allowed} 之一",
+            units.clause,
+        )
+    division, problem = identifiers.parse_industry_code(company.industry_code)
+    if division is None:
+        yield _error("company.industry_code.invalid", "company.industry_code", problem or "", units.clause)
+        return
+    covering = [u for u in units.items if division.code in u.division_codes()]
+    if not covering:
+        yield _error(
+            "company.industry_code.ineligible",
+            "company.industry_code",
+            f"国民经济行业分类 {division.section}{division.code} {division.name} 不属于支持的行业（{allowed}）",
+            units.clause,
+        )
+    elif unit is not None and unit not in covering:
+        yield _warning(
+            "company.unit_type.mismatch",
+            "company.unit_type",
+            f"单位性质“{unit.label}”与行业分类 {division.section}{division.code} {division.name} 不一致"
+            f"（该行业对应：{'、'.join(u.label for u in covering)}）",
+            units.clause,
+        )
+
+
+# --- 附件3-4 and 附件3 一.4 / 一.5: commitments ---------------------------------------------------
+
+
+def commitment_rules(policy: Policy, decl: Declaration) -> Iterator[Finding]:
+    confirmations = (
+        ("non_affiliation", "non_affiliation", "未确认申报单位与大模型服务提供方为非关联企业"),
+        ("no_other_funding", "no_other_funding", "未确认相关大模型应用未获得其他市级财政资金支持"),
+    )
+    for field, requirement, message in confirmations:
+        if not getattr(decl.commitments, field):
+            yield _error(
+                f"commitments.{field}",
+                f"commitments.{field}",
+                message,
+                policy.requirement(requirement).clause,
+            )
+    if not decl.commitments.truthful:
+        yield _error(
+            "commitments.truthful", "commitments.truthful", "未确认申报材料真实、准确、有效", "附件3-4 1"
+        )
+    if not decl.commitments.scenario_compliance:
+        yield _error(
+            "commitments.scenario_compliance",
+            "commitments.scenario_compliance",
+            "未承诺应用符合《北京市推动“人工智能+”行动计划（2024-2025年）》细分行业场景",
+            "附件3-4 8",
+        )
+
+
+# --- 附件3 一.3 and 附件3-3 第二部分: each product --------------------------------------------------
+
+
+def product_rules(policy: Policy, decl: Declaration) -> Iterator[Finding]:
+    if not decl.products:
+        yield _error("products.missing", "products", "未填写任何申报产品", f"{FORM} 第二部分")
+    if decl.application_date is None:
+        yield _error("application_date.missing", "application_date", "未填写申报日期", "附件3 一.3")
+    for n, product in enumerate(decl.products):
+        yield from _one_product(policy, decl, product, f"products[{n}].")
+
+
+def _one_product(policy: Policy, decl: Declaration, product: Product, at: str) -> Iterator[Finding]:
+    if not product.name.strip():
+        yield _error("product.name.missing", f"{at}name", "未填写产品名称", f"{FORM} 第二部分")
+    if policy.product_types and product.product_type not in policy.product_types.items:
+        yield _error(
+            "product.product_type.invalid",
+            f"{at}product_type",
+            f"产品类型{product.product_type!r}无效，应为 {'、'.join(policy.product_types.items)} 之一",
+            policy.product_types.clause,
+        )
+    if policy.scenarios and product.scenario not in policy.scenarios.items:
+        shown = repr(product.scenario) if product.scenario else "未填写"
+        yield _error(
+            "product.scenario.invalid",
+            f"{at}scenario",
+            f"应用场景{shown}不在支持的细分行业内（{'、'.join(policy.scenarios.items)}）",
+            policy.scenarios.clause,
+        )
+    limit = policy.limits.description_chars
+    if limit is not None and len(product.description) > limit.value:
+        yield _error(
+            "product.description.too_long",
+            f"{at}description",
+            f"产品说明 {len(product.description)} 字，超过 {limit.value} 字",
+            limit.clause,
+        )
+    try:
+        kind = policy.kind(product.kind)
+    except KeyError as exc:
+        yield _error("product.kind.invalid", f"{at}kind", str(exc.args[0]), f"{FORM} 第二部分 产品类型")
+        return
+    if kind.basis == "per_service":
+        if not product.services:
+            yield _error("api.services.missing", f"{at}services", "未填写任何大模型API服务", "附件3-1 3")
+        for m, service in enumerate(product.services):
+            yield from _api_service(policy, decl, service, f"{at}services[{m}].")
+    elif product.procurement is None:
+        yield _error("private.procurement.missing", f"{at}procurement", "未填写大模型采购情况", "附件3-2 2")
+    else:
+        yield from _procurement(policy, decl, product.procurement, f"{at}procurement.")
+    yield from _checklist(policy, kind, product, at)
+
+
+def _cac(policy: Policy, number: str, at: str) -> Iterator[Finding]:
+    problem = identifiers.check_cac_filing(number)
+    if problem:
+        yield _error("model.cac_filing", f"{at}cac_filing", problem, policy.requirement("cac_filing").clause)
+
+
+def _api_service(policy: Policy, decl: Declaration, s: ApiService, at: str) -> Iterator[Finding]:
+    name = s.model_name or "该服务"
+    if not s.provider.strip():
+        yield _error("api.provider.missing", f"{at}provider", "未填写大模型服务提供方", "附件3-1 3")
+    yield from _cac(policy, s.cac_filing, at)
+    if s.claimed_amount is None:
+        yield _error("api.claimed.missing", f"{at}claimed_amount", f"{name}未填写申报金额", "附件3 一.7")
+    else:
+        for field, value, requirement, what in (
+            ("settled_amount", s.settled_amount, "claim_within_settled", "结算单金额"),
+            ("paid_amount", s.paid_amount, "claim_within_paid", "发票/付款金额"),
+        ):
+            if value is None:
+                yield _error(
+                    f"api.{field}.missing",
+                    f"{at}{field}",
+                    f"{name}未填写{what}",
+                    policy.requirement(requirement).clause,
+                )
+            elif s.claimed_amount > value:
+                yield _error(
+                    f"api.claimed.over_{field}",
+                    f"{at}claimed_amount",
+                    f"{name}申报金额 {format_yuan(s.claimed_amount)} 元高于{what} {format_yuan(value)} 元",
+                    policy.requirement(requirement).clause,
+                )
+    yield from _usage_period(policy, decl, s, at)
+
+
+def _usage_period(policy: Policy, decl: Declaration, s: ApiService, at: str) -> Iterator[Finding]:
+    window = policy.usage_window
+    if window is None:
+        return
+    if s.usage_start is None or s.usage_end is None:
+        field = "usage_start" if s.usage_start is None else "usage_end"
+        yield _error("api.usage.missing", f"{at}{field}", "未填写使用期间（起止日期）", window.clause)
+        return
+    if s.usage_start < window.start:
+        yield _error(
+            "api.usage.before_window",
+            f"{at}usage_start",
+            f"使用起始日期 {s.usage_start} 早于 {window.start}，政策只计该日起实际发生的调用",
+            window.clause,
+        )
+    if s.usage_end < s.usage_start:
+        yield _error(
+            "api.usage.reversed", f"{at}usage_end", f"使用截止日期 {s.usage_end} 早于起始日期", window.clause
+        )
+    if decl.application_date is not None and s.usage_end > decl.application_date:
+        yield _error(
+            "api.usage.after_application",
+            f"{at}usage_end",
+            f"使用截止日期 {s.usage_end} 晚于申报日期 {decl.application_date}",
+            window.clause,
+        )
+
+
+def _procurement(policy: Policy, decl: Declaration, p: PrivateProcurement, at: str) -> Iterator[Finding]:
+    if not p.provider.strip():
+        yield _error("private.provider.missing", f"{at}provider", "未填写大模型供应方", "附件3-2 2")
+    yield from _cac(policy, p.cac_filing, at)
+    since = policy.limits.private_contract_from
+    if p.contract_date is None:
+        yield _error("private.contract_date.missing", f"{at}contract_date", "未填写合同签署日期", "附件3-2 2")
+    else:
+        if since is not None and p.contract_date < since.value:
+            yield _error(
+                "private.contract_date.early",
+                f"{at}contract_date",
+                f"合同签署日期 {p.contract_date} 早于 {since.value}",
+                since.clause,
+            )
+        if decl.application_date is not None and p.contract_date > decl.application_date:
+            yield _error(
+                "private.contract_date.future",
+                f"{at}contract_date",
+                f"合同签署日期 {p.contract_date} 晚于申报日期 {decl.application_date}",
+                "附件3-2 2",
+            )
+    excluded = policy.requirement("procurement_within_contract")
+    if p.procurement_amount is None:
+        yield _error(
+            "private.procurement.missing", f"{at}procurement_amount", "未填写大模型采购金额", excluded.clause
+        )
+        return
+    if p.contract_amount is not None:
+        fees = p.compute_fees + p.data_fees
+        if p.procurement_amount + fees > p.contract_amount:
+            yield _error(
+                "private.procurement.includes_fees",
+                f"{at}procurement_amount",
+                f"大模型采购金额 {format_yuan(p.procurement_amount)} 元加算力、数据费用 {format_yuan(fees)} 元"
+                f"超过合同金额 {format_yuan(p.contract_amount)} 元；采购金额不应包含算力、数据等费用",
+                excluded.clause,
+            )
+    if p.paid_amount is not None and p.procurement_amount > p.paid_amount:
+        yield _warning(
+            "private.procurement.over_paid",
+            f"{at}paid_amount",
+            f"大模型采购金额 {format_yuan(p.procurement_amount)} 元高于发票/付款金额 {format_yuan(p.paid_amount)} 元",
+            "附件3-2 3",
+        )
+
+
+def _checklist(policy: Policy, kind: Kind, product: Product, at: str) -> Iterator[Finding]:
+    if kind.checklist is None:
+        return
+    checklist = checklist_for(policy, kind)
+    for item in checklist.items:
+        status = product.checklist[item.no - 1] if item.no <= len(product.checklist) else None
+        field = f"{at}checklist[{item.no - 1}]"
+        try:
+            state = classify(policy, status)
+        except InputError as exc:
+            yield _error("checklist.invalid", field, exc.message(), checklist.id)
+            continue
+        if state is ItemStatus.MISSING:
+            yield _error(
+                "checklist.missing",
+                field,
+                f"缺少材料 {item.no}：{item.title}",
+                f"{checklist.id} {item.no}",
+            )
+
+
+RULES: tuple[Callable[[Policy, Declaration], Iterator[Finding]], ...] = (
+    company_rules,
+    commitment_rules,
+    product_rules,
+)
+
+
+def check_declaration(policy: Policy, decl: Declaration) -> list[Finding]:
+    """Every rule's findings, in form order."""
+    return [finding for rule in RULES for finding in rule(policy, decl)]
