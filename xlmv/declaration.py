@@ -104,3 +104,4 @@ class Declaration(_Form):
     products: list[Product] = []
     commitments: Commitments = Commitments()
     prior_year_award: Decimal = Field(default=ZERO, ge=0)  # 本自然年已获本政策奖励（元）
+    supplementary: str = ""  # 补充说明

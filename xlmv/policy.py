@@ -177,6 +177,19 @@ class ChecklistStatuses(_Model):
     choices: tuple[str, ...]
 
 
+class Letter(_Model):
+    """The commitment letter's text; ``opening`` holds ``{company}`` for the applicant's full name."""
+
+    annex: str
+    title: str
+    subtitle: str = ""
+    addressee: str
+    opening: str = Field(pattern=r"\{company\}")
+    items: tuple[str, ...] = Field(min_length=1)
+    signature: str
+    date_line: str
+
+
 class UsageWindow(Cited):
     start: dt.date
 
@@ -200,6 +213,7 @@ class Policy(_Model):
     requirements: dict[str, Cited] = {}
     checklists: tuple[Checklist, ...] = ()
     checklist_statuses: ChecklistStatuses | None = None
+    letter: Letter | None = None
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Policy:

@@ -1,0 +1,138 @@
+"""Formulas for the template's computed cells: the add-in's UDF first, the native formula as fallback.
+
+``IFERROR(MV_API_REWARD(…), <native>)`` shows the UDF's answer where xlwings is loaded and the native
+formula (generated from the policy data by ``xlmv.formula``) everywhere else — Excel without Python, Mac,
+the web, WPS, LibreOffice — so no user ever sees ``#NAME?``. A UDF's own error text (``#金额无效：…``) is a
+string, not an error, so it shows through. Only functions every spreadsheet knows are used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from xlmv import formula as native
+from xlmv.policy import Band, Kind, Policy
+from xlmv.reward import amount_for_reward, band_lowers
+
+# The UDFs that compute one kind's project reward and tier (names are the add-in's contract).
+REWARD_UDF = {"api": "MV_API_REWARD", "private": "MV_PRIVATE_REWARD"}
+TIER_UDF = {"api": "MV_API_TIER", "private": "MV_PRIVATE_TIER"}
+FEN = Decimal("0.01")
+
+
+def num(value: Decimal) -> str:
+    return native._num(value)
+
+
+def quote(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def dual(udf: str, fallback: str) -> str:
+    return f"IFERROR({udf},{fallback})"
+
+
+def by_kind(policy: Policy, kind_cell: str, exprs: dict[str, str], default: str = '""') -> str:
+    """Pick an expression by the product's 申报方式 cell (which holds a kind's label)."""
+    formula = default
+    for kind in reversed(policy.kinds):
+        if kind.id in exprs:
+            formula = f"IF({kind_cell}={quote(kind.label)},{exprs[kind.id]},{formula})"
+    return formula
+
+
+def amounts_of(kind: Kind, services: str, procurement: str) -> str:
+    """The cells a kind tiers: the services' claimed amounts, or the procurement amount."""
+    return services if kind.basis == "per_service" else procurement
+
+
+def project_reward(kind: Kind, cells: Sequence[str], rng: str, prior: str) -> str:
+    """A project's reward after its cap: the UDF over ``rng``, else the native formula over ``cells``."""
+    fallback = native.project_reward_formula(kind, list(cells), prior=prior)
+    udf = REWARD_UDF.get(kind.id)
+    return dual(f"{udf}({rng},{prior})", fallback) if udf else fallback
+
+
+def max_reward(kind: Kind, cells: Sequence[str]) -> str:
+    """The maximum reward before ratio and caps (native only; shown beside the capped reward)."""
+    if kind.basis == "per_service":
+        return native.rounded("+".join(native.item_reward_formula(kind, c) for c in cells))
+    total = f"({'+'.join(cells)})" if len(cells) > 1 else cells[0]
+    return native.rounded(native.item_reward_formula(kind, total))
+
+
+def tier(kind: Kind, rng: str, cells: Sequence[str]) -> str:
+    """The highest tier reached: tiers rise with the amount, so it is the tier of the largest item."""
+    x = f"MAX({rng})" if kind.basis == "per_service" else (f"SUM({rng})" if len(cells) > 1 else cells[0])
+    fallback = native.tier_formula(kind, x)
+    udf = TIER_UDF.get(kind.id)
+    return dual(f"{udf}({x})", fallback) if udf else fallback
+
+
+def band_base(kind: Kind, band: Band, lower: Decimal, x: str) -> str:
+    """The part of ``x`` in ``band`` (0 below the entry floor)."""
+    top = x if band.upper is None else f"MIN({x},{num(band.upper)})"
+    part = f"MAX(0,{top}-{num(lower)})" if lower else f"MAX(0,{top})"
+    return part if kind.floor is None else f"IF({x}<{num(kind.floor.amount)},0,{part})"
+
+
+def tier_base(kind: Kind, tier_index: int, cells: Sequence[str]) -> str:
+    """The summed base of all items in one tier (per-service items each split on their own)."""
+    if tier_index >= len(kind.bands):
+        return "0"
+    band, lower = kind.bands[tier_index], band_lowers(kind)[tier_index]
+    if kind.basis == "per_service":
+        return "+".join(band_base(kind, band, lower, c) for c in cells)
+    total = f"({'+'.join(cells)})" if len(cells) > 1 else cells[0]
+    return band_base(kind, band, lower, total)
+
+
+def next_tier(kind: Kind, rng: str, cells: Sequence[str], kind_cell: str) -> str:
+    """Spend to the next tier (or to the project cap in the last tier), for the largest item."""
+    x = f"MAX({rng})" if kind.basis == "per_service" else (f"SUM({rng})" if len(cells) > 1 else cells[0])
+    formula = _cap_threshold(kind, x)
+    for band in reversed(kind.bands[:-1]):
+        assert band.upper is not None
+        formula = f"IF({x}<={num(band.upper)},{num(band.upper + FEN)}-{x},{formula})"
+    if kind.floor is not None:
+        formula = f"IF({x}<{num(kind.floor.amount)},{num(kind.floor.amount)}-{x},{formula})"
+    return dual(f"MV_NEXT_TIER({kind_cell},{x})", formula)
+
+
+def _cap_threshold(kind: Kind, x: str) -> str:
+    """In the last band: the spend whose reward reaches the project cap, less ``x`` (0 once reached)."""
+    threshold = None if kind.cap is None else amount_for_reward(kind.cap.amount, kind)
+    return "0" if threshold is None else f"MAX({num(threshold)}-{x},0)"
+
+
+def checklist_summary(policy: Policy, kind_cell: str, rng: str, cells: Sequence[str]) -> str:
+    """``齐全 9/9`` / ``缺 2 项：3、7`` like MV_CHECKLIST, natively: missing = not provided and not N/A."""
+    statuses = policy.checklist_statuses
+    assert statuses is not None
+
+    def any_of(cell: str, values: Sequence[str]) -> str:
+        return f"OR({','.join(f'{cell}={quote(v)}' for v in values)})" if values else "FALSE"
+
+    ok = [f"OR({any_of(c, statuses.provided)},{any_of(c, statuses.not_applicable)})" for c in cells]
+    missing_count = "+".join(f"IF({o},0,1)" for o in ok)
+    missing_list = "&".join(f'IF({o},"","{n}、")' for n, o in enumerate(ok, start=1))
+    na_count = "+".join(f"IF({any_of(c, statuses.not_applicable)},1,0)" for c in cells)
+    total = len(cells)
+    complete = f'"齐全 {total}/{total}"&IF(({na_count})>0,"（含不适用 "&({na_count})&" 项）","")'
+    missing = f'"缺 "&({missing_count})&" 项："&LEFT({missing_list},LEN({missing_list})-1)'
+    fallback = f"IF(({missing_count})=0,{complete},{missing})"
+    return f'IF({kind_cell}="","",{dual(f"MV_CHECKLIST({kind_cell},{rng})", fallback)})'
+
+
+def enterprise_total(policy: Policy, rewards: str, prior: str) -> str:
+    cap = policy.enterprise_cap
+    fallback = (
+        native.rounded(f"SUM({rewards})")
+        if cap is None
+        else native.rounded(native.capped_formula(f"SUM({rewards})", cap.amount, prior))
+    )
+    return dual(f"MV_ENTERPRISE_REWARD({rewards},{prior})", fallback)
+
+
+ENGINE = 'IF(ISERROR(MV_POLICY()),"计算方式：内置公式","计算方式：插件")'

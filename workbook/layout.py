@@ -1,0 +1,490 @@
+"""The template's cell map as data: every input field's sheet, cell, defined name, label, type and choices.
+
+The builder writes the template from this map, and the readers (openpyxl files, the xlwings ``Book``
+behind the validation macro) read it back through the same map, so the two can never disagree.
+Declaration paths (``products[0].services[1].claimed_amount``) are those of ``xlmv.declaration``;
+findings carry them, and ``cell_of`` turns them into ``sheet!cell`` for the user.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from typing import Literal
+
+TEMPLATE_ID = "xlmv-declaration"
+TEMPLATE_VERSION = "1"
+
+# Room in the template (附件3-3: “申报多项产品的自行扩充本表”).
+PRODUCTS = 3
+SERVICES = 5
+
+GUIDE = "填表说明"
+FORM = "申报表"
+CHECKLIST = "材料清单"
+CALC = "奖励测算"
+LETTER = "承诺书"
+PARAMS = "政策参数"
+RESULTS = "校验结果"
+CONFIG = "xlwings.conf"
+SHEETS = (GUIDE, FORM, CHECKLIST, CALC, LETTER, PARAMS, RESULTS, CONFIG)
+
+FieldType = Literal["text", "long_text", "code", "amount", "date", "int", "choice", "status", "yes_no"]
+
+# Choice lists; the builder writes each on the 政策参数 sheet from the policy data under this name.
+Choices = Literal["unit_types", "kinds", "product_types", "scenarios", "statuses", "yes_no"]
+
+
+@dataclass(frozen=True)
+class Field:
+    """One input cell."""
+
+    path: str  # where the value goes in the Declaration
+    name: str  # workbook-level defined name
+    sheet: str
+    cell: str
+    label: str
+    type: FieldType
+    choices: Choices | None = None
+    prompt: str = ""  # the data-validation input message
+    max_length: int | None = None
+
+    @property
+    def ref(self) -> str:
+        return f"{self.sheet}!{self.cell}"
+
+
+# --- 申报表: column letters and row positions ----------------------------------------------------------
+# Nine columns A–I. The company block pairs label/value as A | B:D | E:F | G:I, like the official form.
+FORM_COLUMNS = "ABCDEFGHI"
+LEFT_VALUE, RIGHT_LABEL, RIGHT_VALUE = "B", "E", "G"
+COMPANY_FIRST_ROW = 4
+YES_NO = ("是", "否")
+
+
+def _company() -> list[Field]:
+    pairs: list[tuple[tuple[str, str, str, FieldType, str], tuple[str, str, str, FieldType, str] | None]] = [
+        (
+            ("company.name", "MV_COMPANY_NAME", "企业名称", "text", "填写营业执照上的企业全称"),
+            (
+                "company.uscc",
+                "MV_USCC",
+                "统一社会信用代码",
+                "code",
+                "18 位统一社会信用代码，登记地须在北京市",
+            ),
+        ),
+        (
+            ("company.registered_address", "MV_REG_ADDRESS", "注册地址", "text", ""),
+            ("company.unit_type", "MV_UNIT_TYPE", "单位性质", "choice", "从下拉列表选择（附件3 一.1）"),
+        ),
+        (
+            ("company.contact_address", "MV_CONTACT_ADDRESS", "联系地址", "text", ""),
+            ("company.email", "MV_EMAIL", "联系邮箱", "text", "如 name@example.com"),
+        ),
+        (
+            ("company.contact_person", "MV_CONTACT_PERSON", "申报联系人", "text", ""),
+            ("company.mobile", "MV_MOBILE", "联系人手机", "code", "11 位手机号码"),
+        ),
+        (
+            (
+                "company.revenue_last_year",
+                "MV_REVENUE",
+                "企业上一年营收（元）",
+                "amount",
+                "单位：元，可写 1200000 或 120万",
+            ),
+            ("company.employees", "MV_EMPLOYEES", "员工数量（人）", "int", "整数"),
+        ),
+        (
+            (
+                "company.product_revenue_h1_2024",
+                "MV_PRODUCT_REVENUE_H1",
+                "大模型应用产品2024年上半年收入（元）",
+                "amount",
+                "单位：元",
+            ),
+            (
+                "company.industry_code",
+                "MV_INDUSTRY_CODE",
+                "国民经济行业分类代码",
+                "code",
+                "GB/T 4754-2017 代码，如 6513 或 I6513",
+            ),
+        ),
+        (
+            ("application_date", "MV_APPLICATION_DATE", "申报日期", "date", "如 2025-03-31"),
+            (
+                "prior_year_award",
+                "MV_PRIOR_YEAR_AWARD",
+                "本自然年已获本政策奖励（元）",
+                "amount",
+                "同一自然年内已获模型券奖励合计，用于企业年度上限（附件3 二.3）；没有填 0",
+            ),
+        ),
+    ]
+    fields = []
+    row = COMPANY_FIRST_ROW
+    for left, right in pairs:
+        for spec, column in ((left, LEFT_VALUE), (right, RIGHT_VALUE)):
+            if spec is not None:
+                path, name, label, type_, prompt = spec
+                fields.append(
+                    Field(path, name, FORM, f"{column}{row}", label, type_, _choice(type_, path), prompt)
+                )
+        row += 1
+    fields.append(
+        Field(
+            "company.introduction",
+            "MV_INTRO",
+            FORM,
+            f"B{row}",
+            "企业基本情况介绍",
+            "long_text",
+            prompt="企业基本信息、发展现状、主营业务和近3年主营业务收入情况",
+        )
+    )
+    fields.append(
+        Field(
+            "company.ranking",
+            "MV_RANKING",
+            FORM,
+            f"B{row + 1}",
+            "企业所处行业排名",
+            "long_text",
+            prompt="描述在行业内的竞争排名，并提供佐证材料；若无此项可不填",
+        )
+    )
+    return fields
+
+
+def _choice(type_: FieldType, path: str) -> Choices | None:
+    if type_ != "choice":
+        return None
+    return {"company.unit_type": "unit_types"}.get(path)
+
+
+COMPANY_LAST_ROW = COMPANY_FIRST_ROW + 8  # seven label pairs, introduction, ranking
+PRODUCT_FIRST_ROW = COMPANY_LAST_ROW + 2  # a blank row, then the first product's header
+SERVICE_COLUMNS = (  # 序号 in A, then:
+    ("provider", "PROVIDER", "服务提供方", "text"),
+    ("model_name", "MODEL", "模型名称", "text"),
+    ("cac_filing", "CAC", "网信办备案号", "code"),
+    ("usage_start", "START", "使用起始日期", "date"),
+    ("usage_end", "END", "使用截止日期", "date"),
+    ("settled_amount", "SETTLED", "结算单金额（元）", "amount"),
+    ("paid_amount", "PAID", "发票/付款金额（元）", "amount"),
+    ("claimed_amount", "CLAIMED", "申报金额（元）", "amount"),
+)
+PROCUREMENT_COLUMNS = (
+    ("provider", "PROVIDER", "大模型供应方", "text"),
+    ("model_name", "MODEL", "模型名称", "text"),
+    ("cac_filing", "CAC", "网信办备案号", "code"),
+    ("contract_date", "CONTRACT_DATE", "合同签署日期", "date"),
+    ("contract_amount", "CONTRACT", "合同总金额（元）", "amount"),
+    ("procurement_amount", "PROCUREMENT", "大模型采购金额（元，不含算力、数据）", "amount"),
+    ("compute_fees", "COMPUTE", "算力费用（元）", "amount"),
+    ("data_fees", "DATA", "数据费用（元）", "amount"),
+    ("paid_amount", "PAID", "发票/付款金额（元）", "amount"),
+)
+
+
+@dataclass(frozen=True)
+class ProductBlock:
+    """Row positions of one product's block on 申报表."""
+
+    index: int  # 0-based
+    header_row: int
+    name_row: int
+    type_row: int
+    scenario_row: int
+    scenario_note_row: int
+    description_row: int
+    outcomes_row: int
+    fees_title_row: int
+    service_header_row: int
+    first_service_row: int
+    procurement_header_row: int
+    procurement_row: int
+    fees_header_row: int
+    fees_row: int
+
+    @property
+    def last_row(self) -> int:
+        return self.fees_row
+
+    @property
+    def prefix(self) -> str:
+        return f"MV_P{self.index + 1}_"
+
+
+PRODUCT_BLOCK_ROWS = 13 + SERVICES + 1  # rows a block takes, plus a blank row between blocks
+
+
+def product_block(index: int) -> ProductBlock:
+    top = PRODUCT_FIRST_ROW + index * PRODUCT_BLOCK_ROWS
+    first_service = top + 9
+    return ProductBlock(
+        index=index,
+        header_row=top,
+        name_row=top + 1,
+        type_row=top + 2,
+        scenario_row=top + 3,
+        scenario_note_row=top + 4,
+        description_row=top + 5,
+        outcomes_row=top + 6,
+        fees_title_row=top + 7,
+        service_header_row=top + 8,
+        first_service_row=first_service,
+        procurement_header_row=first_service + SERVICES,
+        procurement_row=first_service + SERVICES + 1,
+        fees_header_row=first_service + SERVICES + 2,
+        fees_row=first_service + SERVICES + 3,
+    )
+
+
+SUPPLEMENT_ROW = product_block(PRODUCTS - 1).last_row + 2
+DESCRIPTION_LIMIT = 1000  # mirrors the policy's 附件3-3 limit; the builder takes the real one from the policy
+
+
+def _product(index: int) -> list[Field]:
+    b = product_block(index)
+    p, at = b.prefix, f"products[{index}]."
+    fields = [
+        Field(
+            f"{at}name",
+            f"{p}NAME",
+            FORM,
+            f"B{b.name_row}",
+            "产品名称",
+            "text",
+            prompt="拟申报的大模型应用产品",
+        ),
+        Field(
+            f"{at}kind",
+            f"{p}KIND",
+            FORM,
+            f"G{b.name_row}",
+            "申报方式",
+            "choice",
+            "kinds",
+            "API调用 或 私有化部署（附件3 二.1、二.2）",
+        ),
+        Field(
+            f"{at}product_type", f"{p}TYPE", FORM, f"B{b.type_row}", "产品类型", "choice", "product_types", ""
+        ),
+        Field(
+            f"{at}launch_date",
+            f"{p}LAUNCH",
+            FORM,
+            f"G{b.type_row}",
+            "产品上线时间",
+            "date",
+            prompt="如 2024-10-01",
+        ),
+        Field(
+            f"{at}scenario",
+            f"{p}SCENARIO",
+            FORM,
+            f"B{b.scenario_row}",
+            "应用场景（行业）",
+            "choice",
+            "scenarios",
+            "教育、医疗、文化……园林绿化等细分行业（附件3 一.3）",
+        ),
+        Field(
+            f"{at}prior_award",
+            f"{p}PRIOR",
+            FORM,
+            f"G{b.scenario_row}",
+            "本项目已获奖励（元）",
+            "amount",
+            prompt="API项目为以往累计，私有化项目为本年度；没有填 0（附件3 二.1、二.2）",
+        ),
+        Field(
+            f"{at}scenario_note",
+            f"{p}SCENARIO_NOTE",
+            FORM,
+            f"B{b.scenario_note_row}",
+            "应用场景说明",
+            "long_text",
+            prompt="说明该产品的行业应用场景，列举行业场景应用情况",
+        ),
+        Field(
+            f"{at}description",
+            f"{p}DESC",
+            FORM,
+            f"B{b.description_row}",
+            "产品说明",
+            "long_text",
+            prompt="1000字以内描述",
+            max_length=DESCRIPTION_LIMIT,
+        ),
+        Field(
+            f"{at}outcomes",
+            f"{p}OUTCOMES",
+            FORM,
+            f"B{b.outcomes_row}",
+            "产品成效说明",
+            "long_text",
+            prompt="产品应用后的成效和已取得成绩",
+        ),
+    ]
+    for s in range(SERVICES):
+        row = b.first_service_row + s
+        for column, (attr, suffix, label, type_) in zip(FORM_COLUMNS[1:], SERVICE_COLUMNS, strict=True):
+            fields.append(
+                Field(
+                    f"{at}services[{s}].{attr}",
+                    f"{p}S{s + 1}_{suffix}",
+                    FORM,
+                    f"{column}{row}",
+                    f"API服务{s + 1} {label}",
+                    type_,  # type: ignore[arg-type]
+                )
+            )
+    for column, (attr, suffix, label, type_) in zip(FORM_COLUMNS, PROCUREMENT_COLUMNS, strict=True):
+        fields.append(
+            Field(
+                f"{at}procurement.{attr}",
+                f"{p}{suffix}",
+                FORM,
+                f"{column}{b.procurement_row}",
+                f"私有化部署 {label}",
+                type_,  # type: ignore[arg-type]
+            )
+        )
+    return fields
+
+
+# --- 材料清单, 承诺书 ----------------------------------------------------------------------------------
+CHECKLIST_ITEMS = 9
+CHECKLIST_BLOCK_ROWS = CHECKLIST_ITEMS + 3  # header, column titles, items, summary
+
+
+def checklist_first_row(index: int) -> int:
+    """The first item row of product ``index`` on 材料清单 (status in column D)."""
+    return 4 + index * (CHECKLIST_BLOCK_ROWS + 1) + 2
+
+
+def _checklist(index: int) -> list[Field]:
+    first = checklist_first_row(index)
+    return [
+        Field(
+            f"products[{index}].checklist[{i}]",
+            f"MV_P{index + 1}_CHECK_{i + 1}",
+            CHECKLIST,
+            f"D{first + i}",
+            f"产品{index + 1} 材料{i + 1} 状态",
+            "status",
+            "statuses",
+            "已提供 / 未提供 / 待补充 / 不适用",
+        )
+        for i in range(CHECKLIST_ITEMS)
+    ]
+
+
+COMMITMENT_FIRST_ROW = 22
+COMMITMENTS = (
+    ("commitments.truthful", "MV_COMMIT_TRUTHFUL", "本单位承诺提交的全部申报材料均真实、准确、有效（第1条）"),
+    (
+        "commitments.no_other_funding",
+        "MV_COMMIT_NO_OTHER_FUNDING",
+        "本次申请奖励的事项未获得其他市级财政资金支持（第3条）",
+    ),
+    (
+        "commitments.scenario_compliance",
+        "MV_COMMIT_SCENARIO",
+        "使用大模型所开展的应用符合《北京市推动“人工智能+”行动计划（2024-2025年）》细分行业场景（第8条）",
+    ),
+    (
+        "commitments.non_affiliation",
+        "MV_COMMIT_NON_AFFILIATION",
+        "本企业所采购的大模型企业为非关联企业（第9条）",
+    ),
+)
+
+
+def _commitments() -> list[Field]:
+    return [
+        Field(path, name, LETTER, f"F{COMMITMENT_FIRST_ROW + n}", label, "yes_no", "yes_no", "选择 是 / 否")
+        for n, (path, name, label) in enumerate(COMMITMENTS)
+    ]
+
+
+@cache
+def fields() -> tuple[Field, ...]:
+    """Every input cell of the template, in form order."""
+    supplement = Field(
+        "supplementary",
+        "MV_SUPPLEMENT",
+        FORM,
+        f"B{SUPPLEMENT_ROW}",
+        "补充说明",
+        "long_text",
+        prompt="企业可同时申请API调用和私有化部署两种方式的应用奖励",
+    )
+    out = _company()
+    for index in range(PRODUCTS):
+        out += _product(index)
+    out.append(supplement)
+    for index in range(PRODUCTS):
+        out += _checklist(index)
+    out += _commitments()
+    return tuple(out)
+
+
+@cache
+def by_path() -> dict[str, Field]:
+    return {f.path: f for f in fields()}
+
+
+@cache
+def by_name() -> dict[str, Field]:
+    return {f.name: f for f in fields()}
+
+
+def cell_of(path: str) -> str | None:
+    """``申报表!G5`` for a finding's declaration path; a path to a group (``products[0].services``)
+    resolves to its first input cell; None when the path has no cell (e.g. computed values)."""
+    exact = by_path().get(path)
+    if exact is not None:
+        return exact.ref
+    prefix = re.sub(r"\.$", "", path)
+    for f in fields():
+        if f.path.startswith(prefix + ".") or f.path.startswith(prefix + "["):
+            return f.ref
+    return None
+
+
+# --- 奖励测算 ------------------------------------------------------------------------------------------
+CALC_FIRST_ROW = 5
+CALC_BLOCK_ROWS = 30  # the tier table and its cap rows, then the chart below it
+
+
+def calc_top_row(index: int) -> int:
+    return CALC_FIRST_ROW + index * CALC_BLOCK_ROWS
+
+
+ENTERPRISE_ROW = calc_top_row(PRODUCTS)
+
+
+# --- Computed cells other layers read (names, not positions) ----------------------------------------
+TEMPLATE_ID_NAME = "MV_TEMPLATE_ID"
+TEMPLATE_VERSION_NAME = "MV_TEMPLATE_VERSION"
+ENGINE_NAME = "MV_ENGINE"  # “计算方式：插件 / 内置公式”
+TOTAL_NAME = "MV_TOTAL_REWARD"  # enterprise total after the year cap (元)
+
+
+def product_output_names(index: int) -> dict[str, str]:
+    """Defined names of one product's computed cells on 奖励测算."""
+    p = f"MV_P{index + 1}_"
+    return {
+        "tier": f"{p}TIER",
+        "max_reward": f"{p}MAX_REWARD",
+        "reward": f"{p}REWARD",  # after the project cap
+        "granted": f"{p}GRANTED",  # after the enterprise-year cap
+        "next_tier": f"{p}NEXT_TIER",
+        "checklist": f"{p}CHECKLIST",
+    }

@@ -1,0 +1,328 @@
+"""The 奖励测算 sheet: per product the tier table, project cap, tier and spend to the next tier, the add-in's
+MV_BREAKDOWN array, a chart of reward against spend with the tier bounds and this applicant's points, and
+the enterprise-year total (附件3 二.1–二.4). Every computed cell is UDF-first with a native fallback."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from openpyxl.chart import Reference, ScatterChart, Series
+from openpyxl.chart.shapes import GraphicalProperties
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.formula import ArrayFormula
+from openpyxl.worksheet.worksheet import Worksheet
+
+from xlmv import formula as native
+from xlmv.policy import Kind, Policy
+from xlmv_workbook import cellformulas as F
+from xlmv_workbook import layout as L
+from xlmv_workbook import styles as S
+
+DATA_COLUMN = 11  # K: first hidden column of chart data
+BREAKDOWN_NOTE = "加载插件后显示逐项明细（MV_BREAKDOWN）"
+
+
+def _cells(index: int) -> dict[str, object]:
+    fields = L.by_path()
+    at = f"products[{index}]."
+
+    def ref(path: str) -> str:
+        return f"{L.FORM}!{fields[at + path].cell}"
+
+    claimed = [ref(f"services[{s}].claimed_amount") for s in range(L.SERVICES)]
+    first, last = (
+        fields[f"{at}services[0].claimed_amount"].cell,
+        fields[f"{at}services[{L.SERVICES - 1}].claimed_amount"].cell,
+    )
+    return {
+        "kind": ref("kind"),
+        "name": ref("name"),
+        "prior": ref("prior_award"),
+        "claimed": claimed,
+        "claimed_range": f"{L.FORM}!{first}:{last}",
+        "procurement": ref("procurement.procurement_amount"),
+    }
+
+
+def _items(kind: Kind, c: dict[str, object]) -> tuple[list[str], str]:
+    if kind.basis == "per_service":
+        return list(c["claimed"]), str(c["claimed_range"])  # type: ignore[arg-type]
+    return [str(c["procurement"])], str(c["procurement"])
+
+
+def build_calc(ws: Worksheet, policy: Policy) -> dict[str, str]:
+    """Build the sheet; returns the defined names of its computed cells (name → cell)."""
+    names: dict[str, str] = {}
+    for column, width in {
+        "A": 28,
+        "B": 18,
+        "C": 12,
+        "D": 18,
+        "E": 3,
+        "F": 24,
+        "G": 16,
+        "H": 10,
+        "I": 16,
+    }.items():
+        ws.column_dimensions[column].width = width
+    S.title(ws, "A1", "奖励测算", "A1:I1")
+    S.label(ws, "A2", "计算方式")
+    S.computed(ws, "B2", "=" + F.ENGINE, span="B2:D2")
+    names[L.ENGINE_NAME] = "B2"
+    S.text(
+        ws,
+        "A3",
+        f"依据{policy.title}附件3 二：超额累进、逐档计算；金额单位：元。加载 xlwings 插件时由插件计算，否则由内置公式计算，结果相同。",
+        span="A3:I3",
+    )
+    for index in range(L.PRODUCTS):
+        names.update(_product(ws, policy, index))
+    names.update(_enterprise(ws, policy))
+    for column in range(DATA_COLUMN, DATA_COLUMN + 8):
+        ws.column_dimensions[get_column_letter(column)].hidden = True
+    ws.freeze_panes = "A4"
+    S.page_setup(ws, f"A1:I{L.ENTERPRISE_ROW + L.PRODUCTS + 6}", landscape=False, title_rows="1:2")
+    return names
+
+
+def _product(ws: Worksheet, policy: Policy, index: int) -> dict[str, str]:
+    c = _cells(index)
+    kind_cell, prior = str(c["kind"]), str(c["prior"])
+    out = L.product_output_names(index)
+    top = L.calc_top_row(index)
+    S.header(
+        ws,
+        f"A{top}",
+        f'="产品{index + 1}："&IF({c["name"]}="","（未填写）",{c["name"]})&"　申报方式："&IF({kind_cell}="","（未选择）",{kind_cell})',
+        f"A{top}:D{top}",
+    )
+    for column, title in zip("ABCD", ("档位", "奖励基数（元）", "比例上限", "奖励金额（元）"), strict=True):
+        S.label(ws, f"{column}{top + 1}", title)
+    tiers = max(len(k.bands) for k in policy.kinds)
+    for t in range(tiers):
+        row = top + 2 + t
+        labels = {k.id: F.quote(k.bands[t].label) for k in policy.kinds if t < len(k.bands)}
+        rates = {k.id: F.num(k.bands[t].rate) for k in policy.kinds if t < len(k.bands)}
+        bases = {k.id: F.tier_base(k, t, _items(k, c)[0]) for k in policy.kinds}
+        S.computed(ws, f"A{row}", "=" + F.by_kind(policy, kind_cell, labels))
+        S.computed(ws, f"B{row}", "=" + F.by_kind(policy, kind_cell, bases, "0"), S.MONEY_FORMAT)
+        S.computed(ws, f"C{row}", "=" + F.by_kind(policy, kind_cell, rates, '""'), S.RATE_FORMAT)
+        S.computed(ws, f"D{row}", f'=IF(C{row}="",0,B{row}*C{row})', S.MONEY_FORMAT)
+    r = top + 2 + tiers
+    rows = [
+        (
+            "测算奖励（上限前，元）",
+            "max_reward",
+            {k.id: F.max_reward(k, _items(k, c)[0]) for k in policy.kinds},
+            S.MONEY_FORMAT,
+        ),
+        (
+            "项目奖励上限（元）",
+            None,
+            {k.id: F.num(k.cap.amount) for k in policy.kinds if k.cap},
+            S.MONEY_FORMAT,
+        ),
+        ("本项目已获奖励（元）", None, None, S.MONEY_FORMAT),
+        (
+            "项目奖励（上限后，元）",
+            "reward",
+            {k.id: F.project_reward(k, *_items(k, c), prior) for k in policy.kinds},
+            S.MONEY_FORMAT,
+        ),
+        (
+            "当前档位（0 为未达申报起点）",
+            "tier",
+            {k.id: F.tier(k, _items(k, c)[1], _items(k, c)[0]) for k in policy.kinds},
+            "0",
+        ),
+        (
+            "距下一档（或项目上限）还需投入（元）",
+            "next_tier",
+            {k.id: F.next_tier(k, _items(k, c)[1], _items(k, c)[0], kind_cell) for k in policy.kinds},
+            S.MONEY_FORMAT,
+        ),
+    ]
+    names = {}
+    for label, key, exprs, fmt in rows:
+        S.label(ws, f"A{r}", label)
+        formula = f"={prior}" if exprs is None else "=" + F.by_kind(policy, kind_cell, exprs, "0")
+        S.computed(ws, f"D{r}", formula, fmt)
+        clause = {k.id: F.quote(k.cap.clause) for k in policy.kinds if k.cap}
+        if label.startswith("项目奖励上限"):
+            S.computed(ws, f"B{r}", "=" + F.by_kind(policy, kind_cell, clause), span=f"B{r}:C{r}")
+        if key:
+            names[out[key]] = f"D{r}"
+        r += 1
+    _breakdown(ws, policy, c, top)
+    _chart(ws, policy, c, index, top, r + 1)
+    return names
+
+
+def _breakdown(ws: Worksheet, policy: Policy, c: dict[str, object], top: int) -> None:
+    """MV_BREAKDOWN as a dynamic array (flagged as one when the file is saved, see build.py)."""
+    kind_cell = str(c["kind"])
+    calls = {k.id: f"MV_BREAKDOWN({kind_cell},{_items(k, c)[1]},{c['prior']})" for k in policy.kinds}
+    formula = f"=IFERROR({F.by_kind(policy, kind_cell, calls)},{F.quote(BREAKDOWN_NOTE)})"
+    ws[f"F{top + 1}"] = ArrayFormula(f"F{top + 1}", formula)
+    ws[f"F{top + 1}"].font = S.font(size=9)
+    ws[f"F{top}"].value = "插件明细"
+    ws[f"F{top}"].font = S.font(bold=True)
+
+
+def _chart(
+    ws: Worksheet, policy: Policy, c: dict[str, object], index: int, top: int, anchor_row: int
+) -> None:
+    """Reward against spend for the product's kind, the tier bounds, and the applicant's items."""
+    kind_cell = str(c["kind"])
+    col = DATA_COLUMN
+    x_col, y_col, px_col, py_col = (get_column_letter(col + i) for i in range(4))
+    curves = {k.id: _curve_points(k) for k in policy.kinds}
+    points = max(len(p) for p in curves.values())
+    amounts = {k.id: _items(k, c)[0] for k in policy.kinds}
+    biggest = {k.id: f"MAX(0,{','.join(a)})" for k, a in zip(policy.kinds, amounts.values(), strict=True)}
+    for i in range(points):
+        row = top + i
+        xs = {}
+        for kind in policy.kinds:
+            pts = curves[kind.id]
+            p = pts[min(i, len(pts) - 1)]
+            xs[kind.id] = (
+                F.num(p)
+                if p is not None
+                else f"MAX({F.num(_last_bound(kind) * Decimal('1.25'))},{biggest[kind.id]}*1.1)"
+            )
+        ws[f"{x_col}{row}"] = "=" + F.by_kind(policy, kind_cell, xs, "0")
+        ws[f"{y_col}{row}"] = "=" + F.by_kind(
+            policy,
+            kind_cell,
+            {k.id: native.item_reward_formula(k, f"{x_col}{row}") for k in policy.kinds},
+            "0",
+        )
+    slots = max(len(a) for a in amounts.values())
+    for i in range(slots):
+        row = top + i
+        xs = {
+            k.id: (f'IF({a[i]}="",NA(),{a[i]})' if i < len(a) else "NA()")
+            for k, a in zip(policy.kinds, amounts.values(), strict=True)
+        }
+        ws[f"{px_col}{row}"] = "=" + F.by_kind(policy, kind_cell, xs, "NA()")
+        ws[f"{py_col}{row}"] = "=" + F.by_kind(
+            policy,
+            kind_cell,
+            {k.id: native.item_reward_formula(k, f"{px_col}{row}") for k in policy.kinds},
+            "NA()",
+        )
+    bounds = {
+        k.id: ([k.floor.amount] if k.floor else []) + [b.upper for b in k.bands if b.upper]
+        for k in policy.kinds
+    }
+    bx_col, by_col = get_column_letter(col + 4), get_column_letter(col + 5)
+    top_y = f"MAX({y_col}{top}:{y_col}{top + points - 1})*1.05"
+    bound_rows = []
+    for j in range(max(len(b) for b in bounds.values())):
+        row = top + 2 * j
+        xs = {k: F.num(b[j]) if j < len(b) else "NA()" for k, b in bounds.items()}
+        for offset, y in ((0, "0"), (1, top_y)):
+            ws[f"{bx_col}{row + offset}"] = "=" + F.by_kind(policy, kind_cell, xs, "NA()")
+            ws[f"{by_col}{row + offset}"] = "=" + y
+        bound_rows.append(row)
+
+    chart = ScatterChart()
+    chart.title = f"产品{index + 1}：奖励与投入金额"
+    chart.style = 13
+    chart.scatterStyle = "lineMarker"
+    chart.height, chart.width = 8.5, 15.5
+    chart.x_axis.title = "投入金额（元）"
+    chart.y_axis.title = "奖励上限（元）"
+    chart.x_axis.delete = chart.y_axis.delete = False
+    chart.visible_cells_only = False
+    curve = Series(
+        Reference(ws, min_col=col + 1, min_row=top, max_row=top + points - 1),
+        Reference(ws, min_col=col, min_row=top, max_row=top + points - 1),
+        title="奖励（按档位）",
+    )
+    curve.marker.symbol = "circle"
+    curve.marker.size = 4
+    curve.smooth = False
+    chart.series.append(curve)
+    mine = Series(
+        Reference(ws, min_col=col + 3, min_row=top, max_row=top + slots - 1),
+        Reference(ws, min_col=col + 2, min_row=top, max_row=top + slots - 1),
+        title="本申报",
+    )
+    mine.marker.symbol = "diamond"
+    mine.marker.size = 10
+    mine.marker.graphicalProperties = GraphicalProperties(solidFill="C00000")
+    mine.marker.graphicalProperties.line.solidFill = "C00000"
+    mine.graphicalProperties.line.noFill = True
+    mine.smooth = False
+    chart.series.append(mine)
+    for j, row in enumerate(bound_rows):
+        line = Series(
+            Reference(ws, min_col=col + 5, min_row=row, max_row=row + 1),
+            Reference(ws, min_col=col + 4, min_row=row, max_row=row + 1),
+            title="申报起点" if j == 0 and any(k.floor for k in policy.kinds) else f"档位界限{j}",
+        )
+        line.marker.symbol = "none"
+        line.smooth = False
+        line.graphicalProperties.line.solidFill = "A6A6A6"
+        line.graphicalProperties.line.dashStyle = "dash"
+        chart.series.append(line)
+    chart.x_axis.number_format = chart.y_axis.number_format = "#,##0"
+    ws.add_chart(chart, f"A{anchor_row}")
+
+
+def _curve_points(kind: Kind) -> list[Decimal | None]:
+    """Break points of the reward curve: 0, just under and at the floor, each band bound, then the right
+    edge (None: computed in the sheet from the applicant's amounts)."""
+    pts: list[Decimal | None] = [Decimal(0)]
+    if kind.floor is not None and kind.floor.amount > 0:
+        pts += [kind.floor.amount - Decimal("0.01"), kind.floor.amount]
+    pts += [b.upper for b in kind.bands if b.upper is not None]
+    return [*pts, None]
+
+
+def _last_bound(kind: Kind) -> Decimal:
+    uppers = [b.upper for b in kind.bands if b.upper is not None]
+    floor = kind.floor.amount if kind.floor else Decimal(0)
+    return max([*uppers, floor, Decimal(1_000_000)])
+
+
+def _enterprise(ws: Worksheet, policy: Policy) -> dict[str, str]:
+    top = L.ENTERPRISE_ROW
+    S.header(ws, f"A{top}", "企业年度合计（附件3 二.3：单一企业每个自然年累计不超过上限）", f"A{top}:D{top}")
+    for column, title in zip(
+        "ABCD", ("产品", "产品名称", "项目奖励（元）", "年度上限后可获（元）"), strict=True
+    ):
+        S.label(ws, f"{column}{top + 1}", title)
+    names: dict[str, str] = {}
+    first = top + 2
+    last = first + L.PRODUCTS - 1
+    prior = f"{L.FORM}!{L.by_path()['prior_year_award'].cell}"
+    cap = policy.enterprise_cap
+    available = f"MAX({F.num(cap.amount)}-{prior},0)" if cap else "9E+307"
+    for index in range(L.PRODUCTS):
+        row = first + index
+        reward_cell = L.product_output_names(index)["reward"]
+        S.label(ws, f"A{row}", f"产品{index + 1}")
+        S.computed(ws, f"B{row}", f'={_cells(index)["name"]}&""')
+        S.computed(ws, f"C{row}", f"=IF(ISNUMBER({reward_cell}),{reward_cell},0)", S.MONEY_FORMAT)
+        granted = (
+            f"ROUND(MIN(C{row},MAX({available}-SUM(D{first}:D{row - 1}),0)),2)"
+            if index
+            else f"ROUND(MIN(C{row},{available}),2)"
+        )
+        S.computed(ws, f"D{row}", "=" + granted, S.MONEY_FORMAT)
+        names[L.product_output_names(index)["granted"]] = f"D{row}"
+    r = last + 1
+    for label, formula in (
+        ("各项目奖励合计（元）", f"=SUM(C{first}:C{last})"),
+        ("本自然年已获本政策奖励（元）", f"={prior}"),
+        ("企业年度奖励上限（元）", f"={F.num(cap.amount)}" if cap else '="无"'),
+        ("本年可获奖励合计（元）", "=" + F.enterprise_total(policy, f"C{first}:C{last}", prior)),
+    ):
+        S.label(ws, f"A{r}", label, span=f"A{r}:C{r}")
+        S.computed(ws, f"D{r}", formula, S.MONEY_FORMAT)
+        r += 1
+    names[L.TOTAL_NAME] = f"D{r - 1}"
+    return names
