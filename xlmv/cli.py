@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
+from pathlib import Path
 from typing import NoReturn
 
 from xlmv import __version__
@@ -27,7 +28,7 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"xlmv：参数错误：{message}\n")
 
 
-def _amount(label: str):
+def _amount(label: str) -> Callable[[str], Decimal]:
     def convert(text: str) -> Decimal:
         try:
             return parse_amount(text, field=label)
@@ -42,6 +43,19 @@ def _ratio(text: str) -> Decimal:
         return parse_ratio(text, field="审定比例")
     except InputError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def os_reason(exc: Exception) -> str:
+    """A file-system error in Chinese (the OS's own words are English)."""
+    if isinstance(exc, FileNotFoundError):
+        return "文件或目录不存在"
+    if isinstance(exc, PermissionError):
+        return "没有读写权限"
+    if isinstance(exc, IsADirectoryError):
+        return "这是一个目录，不是文件"
+    if isinstance(exc, OSError):
+        return f"系统错误（{exc.strerror or exc}）"
+    return str(exc)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -92,6 +106,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     calc.add_argument("--policy", default=DEFAULT_POLICY, help=argparse.SUPPRESS)
     calc.add_argument("--json", action="store_true", help="输出 JSON")
+
+    template = commands.add_parser(
+        "template", help="生成申报表模板（.xlsx）", description="由政策数据生成自校验的模型券申报表模板"
+    )
+    template.add_argument(
+        "-o", "--output", required=True, type=Path, metavar="文件", help="输出文件，如 申报表.xlsx"
+    )
     return parser
 
 
@@ -116,7 +137,19 @@ def run_calc(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"calc": run_calc}
+def run_template(args: argparse.Namespace) -> int:
+    from xlmv_workbook.build import write_template
+
+    try:
+        path = write_template(args.output)
+    except (ValueError, OSError) as exc:
+        print(f"xlmv template：无法写入 {args.output}：{os_reason(exc)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"已生成申报表模板：{path}")
+    return EXIT_OK
+
+
+COMMANDS = {"calc": run_calc, "template": run_template}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
