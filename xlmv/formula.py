@@ -86,8 +86,13 @@ def capped_formula(total: str, limit: Decimal, prior: str | None = None) -> str:
 
 
 def rounded(expr: str) -> str:
-    """Round to the fen. Excel's ROUND rounds half away from zero, which is half up for rewards ≥ 0."""
-    return f"ROUND({expr},2)"
+    """Round to the fen. Excel's ROUND rounds half away from zero, which is half up for rewards ≥ 0.
+
+    The inner ROUND to 7 places first drops binary floating-point noise (8641476.95*0.2 evaluates to
+    1864147.6949999998, whose half-up rounding to the fen would be .69, not the exact .70); it changes no
+    exact reward of up to 7 decimals (fen amounts × two-decimal rates × a ratio of up to 3 decimals).
+    """
+    return f"ROUND(ROUND({expr},7),2)"
 
 
 def project_reward_formula(

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import ErrorDetails
 
 
 class PolicyError(ValueError):
@@ -88,7 +89,7 @@ class Kind(_Model):
             raise ValueError("只有最后一档可以没有上限（upper），其余各档都须有上限")
         bounded = [u for u in uppers if u is not None]
         if bounded != sorted(set(bounded)):
-            raise ValueError(f"各档上限应严格递增，实为 {bounded}")
+            raise ValueError(f"各档上限应严格递增，实为 {'、'.join(str(u) for u in bounded)}")
         if self.floor is not None and bounded and self.floor.amount > bounded[0]:
             raise ValueError("起点金额不能高于第一档上限")
         return self
@@ -264,9 +265,46 @@ def parse_policy(text: str, source: str) -> Policy:
         return Policy.model_validate(data)
     except ValidationError as exc:
         problems = "；".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '（顶层）'}：{err['msg']}" for err in exc.errors()
+            f"{'.'.join(str(p) for p in err['loc']) or '（顶层）'}：{_problem(err)}" for err in exc.errors()
         )
         raise PolicyError(f"政策文件 {source} 格式错误：{problems}") from None
+
+
+# pydantic's English messages, said in Chinese for the people who edit policy files.
+_PROBLEMS = {
+    "missing": "缺少必填字段",
+    "extra_forbidden": "不认识的字段（拼写错误？）",
+    "greater_than_equal": "应不小于 {ge}",
+    "greater_than": "应大于 {gt}",
+    "less_than_equal": "应不大于 {le}",
+    "less_than": "应小于 {lt}",
+    "string_too_short": "不能为空",
+    "too_short": "至少应有 {min_length} 项",
+    "string_pattern_mismatch": "格式不符，应匹配 {pattern}",
+    "literal_error": "应为 {expected}",
+    "decimal_parsing": '应为数字，如 "100000"',
+    "decimal_type": '应为数字，如 "100000"',
+    "string_type": "应为文本",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "bool_type": "应为 true 或 false",
+    "bool_parsing": "应为 true 或 false",
+    "date_type": "应为日期，如 2024-09-01",
+    "date_parsing": "应为日期，如 2024-09-01",
+    "date_from_datetime_parsing": "应为日期，如 2024-09-01",
+}
+
+
+def _problem(err: ErrorDetails) -> str:
+    if err["type"] == "value_error":  # our own validators' messages, already in Chinese
+        return str(err.get("ctx", {}).get("error", err["msg"]))
+    template = _PROBLEMS.get(err["type"])
+    if template is None:
+        return err["msg"]
+    text = template.format(**err.get("ctx", {}))
+    if err["type"] != "missing" and not isinstance(err["input"], (dict, list, tuple)):
+        text += f"，实为 {err['input']!r}"
+    return text
 
 
 def load_policy_file(path: Path) -> Policy:

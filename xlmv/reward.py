@@ -361,7 +361,11 @@ def allocate(requested: Sequence[Decimal], available: Decimal, rule: Allocation)
     if total <= available:
         return list(requested)
     if rule is Allocation.PRO_RATA:
-        return [r * available / total for r in requested]
+        shares = [r * available / total for r in requested]
+        # Division is inexact (1/3); the last non-zero share takes the remainder so the sum is exact.
+        last = max(n for n, r in enumerate(requested) if r > 0)
+        shares[last] = available - sum((s for n, s in enumerate(shares) if n != last), ZERO)
+        return shares
     granted, left = [], available
     for r in requested:
         g = min(r, left)
@@ -395,12 +399,13 @@ def next_step(amount: Decimal, kind: Kind, prior_award: Decimal = ZERO) -> NextS
         )
     tier = tier_of(amount, kind)
     band = kind.bands[tier - 1]
-    if band.upper is not None:
+    threshold = None
+    if kind.cap is not None:
+        threshold = amount_for_reward(max(kind.cap.amount - prior_award, ZERO), kind)
+    # A cap (less the prior award) reached before the next band ends the reward's growth there.
+    if band.upper is not None and (threshold is None or threshold > band.upper + fen):
         start = band.upper + fen
         return NextStep(target="tier", target_tier=tier + 1, threshold=start, needed=start - amount)
-    if kind.cap is None:
-        return NextStep(target="none", target_tier=None, threshold=None, needed=ZERO)
-    threshold = amount_for_reward(max(kind.cap.amount - prior_award, ZERO), kind)
     if threshold is None:
         return NextStep(target="none", target_tier=None, threshold=None, needed=ZERO)
     return NextStep(target="cap", target_tier=None, threshold=threshold, needed=max(threshold - amount, ZERO))
