@@ -22,6 +22,7 @@ from xlmv.reward import (
     compute_kind,
     max_reward_of,
     next_step,
+    project_reward,
     split_into_bands,
     tier_item,
     tier_of,
@@ -280,3 +281,16 @@ def test_next_step_examples() -> None:
     step = next_step(Decimal("100000"), API, Decimal(4_800_000))
     assert (step.target, step.threshold, step.needed) == ("cap", Decimal(400000), Decimal(300000))
     assert next_step(Decimal(10**9), FLAT_KIND).target == "none"
+
+
+@given(
+    amounts=st.lists(st.decimals(min_value=0, max_value=10**8, places=2), max_size=6),
+    prior=st.decimals(min_value=0, max_value=6_000_000, places=2),
+    ratio=st.decimals(min_value=0, max_value=1, places=3),
+)
+def test_project_reward_equals_compute_kind(amounts: list[Decimal], prior: Decimal, ratio: Decimal) -> None:
+    """The fast path the UDFs use is the same arithmetic as the explained result."""
+    policy = load_policy()
+    for kind in policy.kinds:
+        explained = compute_kind(policy, kind, amounts, approved_ratio=ratio, prior_award=prior)
+        assert project_reward(kind, amounts, approved_ratio=ratio, prior_award=prior) == explained.reward

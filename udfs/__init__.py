@@ -51,6 +51,14 @@ def _kind(key: str) -> Kind:
     return _policy().kind(key)
 
 
+def _reward(kind: Kind, amounts: object, prior_award: object) -> float:
+    """The project reward only (no per-tier explanation): the fast path for large ranges."""
+    total = reward.project_reward(
+        kind, convert.amounts(amounts), prior_award=convert.optional_amount(prior_award)
+    )
+    return convert.money(total)
+
+
 def _project(kind: Kind, amounts: object, prior_award: object) -> reward.KindResult:
     return reward.compute_kind(
         _policy(), kind, convert.amounts(amounts), prior_award=convert.optional_amount(prior_award)
@@ -68,7 +76,7 @@ def _project(kind: Kind, amounts: object, prior_award: object) -> reward.KindRes
 @convert.excel_safe
 def MV_API_REWARD(amounts, prior_award=None):
     """API调用模型券奖励（元）：每款大模型API服务的使用金额各自按档累进计算（低于申报起点的服务不计），相加后适用单个项目累计奖励上限（扣除已获奖励）。"""
-    return convert.money(_project(_kind("api"), amounts, prior_award).reward)
+    return _reward(_kind("api"), amounts, prior_award)
 
 
 @xw.func(category=CATEGORY)
@@ -77,7 +85,7 @@ def MV_API_REWARD(amounts, prior_award=None):
 @convert.excel_safe
 def MV_PRIVATE_REWARD(amount, prior_award=None):
     """私有化部署模型券奖励（元）：大模型采购金额（不含算力、数据等费用，低于申报起点不计）按档累进计算，适用单个项目年度奖励上限（扣除已获奖励）。"""
-    return convert.money(_project(_kind("private"), amount, prior_award).reward)
+    return _reward(_kind("private"), amount, prior_award)
 
 
 @xw.func(category=CATEGORY)
