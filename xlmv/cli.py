@@ -113,6 +113,22 @@ def build_parser() -> argparse.ArgumentParser:
     template.add_argument(
         "-o", "--output", required=True, type=Path, metavar="文件", help="输出文件，如 申报表.xlsx"
     )
+
+    check = commands.add_parser(
+        "check",
+        help="检查填好的申报表（.xlsx/.xlsm）：问题清单与重新计算的奖励",
+        description="检查填好的模型券申报表：列出问题（单元格、说明、政策条款）并按填写内容重新计算奖励；"
+        "退出码 0 无错误，1 有错误，2 有文件无法读取",
+    )
+    check.add_argument("files", nargs="+", metavar="文件", help="申报表工作簿，可给出多个")
+    check.add_argument("--json", action="store_true", help="输出 JSON（每个文件一个对象的列表）")
+
+    excel = commands.add_parser(
+        "excel",
+        help="Windows Excel 插件设置",
+        description="为 Windows Excel 安装 xlwings 插件并设置 xlmv 函数",
+    )
+    excel.add_argument("action", choices=["setup"], help="setup：安装并设置")
     return parser
 
 
@@ -149,7 +165,19 @@ def run_template(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"calc": run_calc, "template": run_template}
+def run_check(args: argparse.Namespace) -> int:
+    from xlmv_workbook.check import run  # workbook I/O stays outside the engine
+
+    return run(args.files, as_json=args.json)
+
+
+def run_excel(args: argparse.Namespace) -> int:
+    from xlmv_udfs.excel_setup import setup
+
+    return setup()
+
+
+COMMANDS = {"calc": run_calc, "template": run_template, "excel": run_excel, "check": run_check}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

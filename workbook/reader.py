@@ -1,0 +1,697 @@
+"""Reading a filled declaration template into a ``Declaration``, with the cell of every value.
+
+Two ways in, one conversion: ``read_workbook`` reads a file (python-calamine for the values, defusedxml
+for the defined names and for what calamine does not show: error cells and formulas without a saved
+result), and ``xlmv_workbook.validate`` reads an open book through a ``BookAdapter``. Both hand the raw
+cell values to ``read_values``, which checks that the book is our template, converts every
+``layout.Field`` with ``convert`` and assembles the declaration.
+
+Cells are found through the template's defined names, not through ``layout`` positions, so a user may
+insert rows. Empty product slots and empty API-service rows are skipped; ``ReadResult`` remembers which
+slot and row each declared product and service came from, so ``cell_for`` maps a finding's path back to
+the cell the user typed in.
+
+Only input cells are read. The template's computed cells (奖励测算) are never read: rewards are always
+recomputed from the inputs by the engine.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import os
+import posixpath
+import re
+import unicodedata
+import zipfile
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import NamedTuple
+
+import python_calamine
+
+from xlmv.declaration import Declaration
+from xlmv.errors import InputError
+from xlmv.findings import Finding, Severity
+from xlmv.parsing import excel_error_name, parse_optional_amount, parse_optional_date
+from xlmv_workbook import layout
+from xlmv_workbook.safety import WorkbookError, iter_xml, open_checks, parse_xml, read_part
+
+__all__ = [
+    "INPUT_CLAUSE",
+    "ReadResult",
+    "UncachedFormula",
+    "convert",
+    "display_label",
+    "parse_ref",
+    "read_defined_names",
+    "read_values",
+    "read_workbook",
+]
+
+INPUT_CLAUSE = "附件3-3"
+MAX_SHEET_CELLS = 2_000_000
+"""Largest used area (rows × columns) of a sheet handed to calamine, which allocates it densely."""
+
+_REL_NS_SUFFIX = "relationships"  # r:id in either the transitional or the strict namespace
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _attr(element: object, local_name: str) -> str | None:
+    for key, value in element.attrib.items():  # type: ignore[attr-defined]
+        if _local(key) == local_name and (local_name != "id" or _REL_NS_SUFFIX in key):
+            return value
+    return None
+
+
+# ------------------------------------------------------------------------------------- cell references
+
+_REF_RE = re.compile(
+    r"(?:'(?P<quoted>(?:[^']|'')+)'|(?P<plain>[^'!:\[\]*?/\\]+))!"
+    r"\$?(?P<col>[A-Za-z]{1,3})\$?(?P<row>[0-9]{1,7})"
+    r"(?::\$?[A-Za-z]{1,3}\$?[0-9]{1,7})?"
+)
+_CELL_RE = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
+
+
+def parse_ref(text: str) -> tuple[str, str] | None:
+    """``'申报表'!$B$4`` → ``("申报表", "B4")``; a range gives its top-left cell (a merged input).
+
+    ``None`` for anything else: external references, several areas, whole rows or columns, ``#REF!``,
+    constants and formulas.
+    """
+    match = _REF_RE.fullmatch(text.strip())
+    if match is None:
+        return None
+    sheet = match["quoted"].replace("''", "'") if match["quoted"] is not None else match["plain"]
+    return sheet, f"{match['col'].upper()}{int(match['row'])}"
+
+
+def _cell_index(cell: str) -> tuple[int, int]:
+    """``B4`` → ``(4, 2)`` (1-based row and column)."""
+    match = _CELL_RE.fullmatch(cell)
+    if match is None:
+        raise ValueError(f"not a cell reference: {cell!r}")
+    column = 0
+    for ch in match[1]:
+        column = column * 26 + ord(ch) - 64
+    return int(match[2]), column
+
+
+# ------------------------------------------------------------------------------------ workbook.xml
+
+
+@dataclass(frozen=True)
+class _BookXml:
+    names: dict[str, tuple[str, str]]  # workbook-level defined name → (sheet, cell)
+    unusable: frozenset[str]  # workbook-level names whose reference is not one cell (#REF!, ranges …)
+    sheets: dict[str, str]  # sheet name → worksheet part in the ZIP
+
+
+def _read_book_xml(path: str | os.PathLike[str], zf: zipfile.ZipFile) -> _BookXml:
+    root = parse_xml(path, "xl/workbook.xml", read_part(path, zf, "xl/workbook.xml"))
+    names: dict[str, tuple[str, str]] = {}
+    unusable: set[str] = set()
+    relation_of: dict[str, str] = {}
+    for element in root.iter():
+        tag = _local(element.tag)
+        if tag == "definedName":
+            name = element.get("name") or ""
+            if element.get("localSheetId") is not None or name.startswith("_xlnm."):
+                continue  # sheet-scoped names and Excel's built-ins (print areas …) are not ours
+            ref = parse_ref(element.text or "")
+            if ref is None:
+                unusable.add(name)
+            else:
+                names[name] = ref
+        elif tag == "sheet":
+            sheet_name, relation = element.get("name"), _attr(element, "id")
+            if sheet_name is not None and relation is not None:
+                relation_of[sheet_name] = relation
+    targets: dict[str, str] = {}
+    rels_part = "xl/_rels/workbook.xml.rels"
+    if rels_part in zf.namelist():
+        for element in parse_xml(path, rels_part, zf.read(rels_part)).iter():
+            if _local(element.tag) == "Relationship":
+                target = element.get("Target") or ""
+                part = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
+                targets[element.get("Id") or ""] = posixpath.normpath(part)
+    sheets = {name: targets[rel] for name, rel in relation_of.items() if rel in targets}
+    return _BookXml(names=names, unusable=frozenset(unusable), sheets=sheets)
+
+
+def read_defined_names(path: str | os.PathLike[str]) -> dict[str, tuple[str, str]]:
+    """Workbook-level defined names that refer to one cell (or a range: its top-left cell), as
+    ``name → (sheet, cell)``. Sheet-scoped names, Excel's built-in names and names whose reference is
+    not a cell (``#REF!``, constants, several areas) are left out."""
+    open_checks(path)
+    with zipfile.ZipFile(path) as zf:
+        return dict(_read_book_xml(path, zf).names)
+
+
+# ------------------------------------------------------------------------------------ sheet pre-scan
+
+
+class UncachedFormula(NamedTuple):
+    """An input cell holding a formula whose result was never saved (e.g. a file written by a script)."""
+
+    formula: str
+
+
+@dataclass
+class _SheetScan:
+    max_row: int = 0
+    max_col: int = 0
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)
+    uncached: dict[tuple[int, int], str] = field(default_factory=dict)
+
+
+def _scan_sheet(
+    path: str | os.PathLike[str], zf: zipfile.ZipFile, part: str, sheet: str, wanted: set[tuple[int, int]]
+) -> _SheetScan:
+    """One streaming pass over a worksheet part: its used area (so calamine is never asked to allocate a
+    huge sparse sheet densely), and, at the wanted cells, error values (calamine shows them as empty)
+    and formulas with no saved result."""
+    scan = _SheetScan()
+    row_no, col_no = 0, 0
+    for event, element in iter_xml(path, zf, part):
+        tag = _local(element.tag)
+        if event == "start":
+            if tag == "row":
+                row_no = int(element.get("r") or row_no + 1)
+                col_no = 0
+            continue
+        if tag != "c":
+            if tag == "row":
+                element.clear()
+            continue
+        ref = element.get("r")
+        if ref is not None and _CELL_RE.fullmatch(ref):
+            row_no, col_no = _cell_index(ref)
+        else:
+            col_no += 1
+        value, formula = None, None
+        for child in element:
+            name = _local(child.tag)
+            if name == "v":
+                value = child.text
+            elif name == "is":
+                value = "".join(child.itertext())
+            elif name == "f":
+                formula = child.text or ""
+        if value not in (None, ""):
+            scan.max_row, scan.max_col = max(scan.max_row, row_no), max(scan.max_col, col_no)
+            if scan.max_row * scan.max_col > MAX_SHEET_CELLS:
+                raise WorkbookError(
+                    path,
+                    f"工作表“{sheet}”的已用区域过大（有内容的单元格远至第 {row_no} 行第 {col_no} 列），"
+                    "请删除远处单元格中的多余内容后重新保存",
+                )
+        if (row_no, col_no) in wanted:
+            if element.get("t") == "e" and value:
+                scan.errors[(row_no, col_no)] = value
+            elif formula is not None and value in (None, ""):
+                scan.uncached[(row_no, col_no)] = formula
+        element.clear()
+    return scan
+
+
+# ----------------------------------------------------------------------------------------- the file
+
+
+def read_workbook(path: str | os.PathLike[str]) -> ReadResult:
+    """Read a filled template file. Bad values become findings; a file that cannot be read, or that is
+    not our template, is a ``WorkbookError``. The file is only read."""
+    open_checks(path)
+    with zipfile.ZipFile(path) as zf:
+        book = _read_book_xml(path, zf)
+        wanted_names = [layout.TEMPLATE_ID_NAME, layout.TEMPLATE_VERSION_NAME] + [
+            f.name for f in layout.fields()
+        ]
+        if layout.TEMPLATE_ID_NAME not in book.names:
+            raise _not_ours(path)
+        wanted: dict[str, set[tuple[int, int]]] = {}
+        for name in wanted_names:
+            if name in book.names:
+                sheet, cell = book.names[name]
+                wanted.setdefault(sheet, set()).add(_cell_index(cell))
+        missing_sheets = [s for s in wanted if s not in book.sheets]
+        if missing_sheets:
+            raise WorkbookError(
+                path,
+                f"缺少工作表：{'、'.join(missing_sheets)}（定义名称仍指向它们）；模板可能被改动，请使用原始模板重新填写",
+            )
+        scans = {s: _scan_sheet(path, zf, book.sheets[s], s, cells) for s, cells in wanted.items()}
+    grids = _calamine_grids(path, {s: max(r for r, _ in cells) for s, cells in wanted.items()})
+
+    def read(name: str) -> object:
+        if name not in book.names:
+            raise KeyError(name)
+        sheet, cell = book.names[name]
+        row, col = _cell_index(cell)
+        scan = scans[sheet]
+        if (row, col) in scan.errors:
+            return scan.errors[(row, col)]
+        if (row, col) in scan.uncached:
+            return UncachedFormula(scan.uncached[(row, col)])
+        grid = grids[sheet]
+        if row > len(grid) or col > len(grid[row - 1]):
+            return None
+        value = grid[row - 1][col - 1]
+        return None if value == "" else value
+
+    def address(name: str) -> str:
+        if name not in book.names:
+            raise KeyError(name)
+        sheet, cell = book.names[name]
+        return f"{sheet}!{cell}"
+
+    return read_values(os.fspath(path), read, address, unusable=book.unusable)
+
+
+def _calamine_grids(path: str | os.PathLike[str], rows: Mapping[str, int]) -> dict[str, list[list[object]]]:
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_path(os.fspath(path))
+        try:
+            return {
+                sheet: workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=nrows)
+                for sheet, nrows in rows.items()
+            }
+        finally:
+            workbook.close()
+    except python_calamine.PasswordError:
+        raise WorkbookError(path, "文件已加密（设有打开密码），请去除密码后重新保存为 .xlsx") from None
+    except python_calamine.CalamineError as exc:
+        raise WorkbookError(
+            path, f"无法读取工作簿内容（{exc}），文件可能已损坏，请在 Excel 中重新保存"
+        ) from None
+
+
+def _not_ours(source: str | os.PathLike[str]) -> WorkbookError:
+    return WorkbookError(
+        source,
+        f"不是模型券申报表模板（缺少定义名称 {layout.TEMPLATE_ID_NAME}），"
+        "请在 xlmv 生成的申报表模板（.xlsx/.xlsm）中填写后再检查",
+    )
+
+
+# ------------------------------------------------------------------------------------- conversion
+
+_ZERO_DEFAULT_FIELDS = frozenset({"prior_award", "compute_fees", "data_fees", "prior_year_award"})
+"""Amounts whose empty value is 0 in the Declaration: a 0 there does not make a product slot filled."""
+_MAX_EXACT_FLOAT = 2**53
+_MAX_CODE_NUMBER = 10**15
+_YES, _NO = layout.YES_NO
+_COUNT_EXPECTED = "应为不小于 0 的整数，如 120"
+
+
+def _normalise(value: object) -> object:
+    """Excel hands every number over as a float (calamine, COM) or, for integers, as an int (openpyxl):
+    integral floats become ints so the three readers agree, also in the messages that show a value."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < _MAX_EXACT_FLOAT:
+        return int(value)
+    if isinstance(value, datetime.datetime) and value.time() == datetime.time():
+        return value.date()
+    return value
+
+
+def _is_blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _reject_error(value: object, label: str, expected: str) -> None:
+    name = excel_error_name(value)
+    if name is not None:
+        raise InputError(
+            "单元格错误值", value, f"单元格显示 Excel 错误 {name}，请先修正该单元格；{expected}", field=label
+        )
+
+
+def _number_text(value: int | float | Decimal) -> str:
+    if isinstance(value, float):
+        return format(value, ".15g") if math.isfinite(value) else str(value)
+    return str(value)
+
+
+def _text(value: object, label: str) -> str:
+    if _is_blank(value):
+        return ""
+    _reject_error(value, label, "应填写文字")
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, float, Decimal)):
+        return _number_text(value)
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _code(value: object, label: str) -> str:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) >= _MAX_CODE_NUMBER:
+        raise InputError(
+            "代码被存为数字",
+            value,
+            "超过 15 位的数字在 Excel 中会丢失末尾数字，请先将单元格格式设为“文本”再重新输入完整代码",
+            field=label,
+        )
+    return _text(value, label)
+
+
+def _count(value: object, label: str) -> int | None:
+    if _is_blank(value):
+        return None
+    _reject_error(value, label, _COUNT_EXPECTED)
+    number: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str):
+        text = "".join(unicodedata.normalize("NFKC", value).split()).replace(",", "").removesuffix("人")
+        if re.fullmatch(r"-?[0-9]{1,12}", text):
+            number = int(text)
+    if number is None:
+        raise InputError("数量无效", value, _COUNT_EXPECTED, field=label)
+    if number < 0:
+        raise InputError("数量不能为负数", value, _COUNT_EXPECTED, field=label)
+    return number
+
+
+def _yes_no(value: object, label: str) -> bool | None:
+    if _is_blank(value):
+        return None
+    expected = f"应为 {_YES} 或 {_NO}"
+    _reject_error(value, label, expected)
+    if isinstance(value, bool):
+        return value
+    text = unicodedata.normalize("NFKC", value).strip() if isinstance(value, str) else None
+    if text == _YES:
+        return True
+    if text == _NO:
+        return False
+    raise InputError("选项无效", value, expected, field=label)
+
+
+def convert(f: layout.Field, value: object, *, label: str | None = None) -> object:
+    """One cell's value as the Declaration wants it (``None`` or ``""`` when empty), by the field's type.
+
+    Raises ``InputError`` whose message starts with ``label`` (default: the field's label).
+    """
+    label = label or f.label
+    if isinstance(value, UncachedFormula):
+        raise InputError(
+            "公式没有计算结果",
+            f"={value.formula}",
+            "该单元格是公式但文件中没有保存计算结果；请在 Excel 中打开并保存后再检查，或直接填写数值",
+            field=label,
+        )
+    value = _normalise(value)
+    if f.type == "amount":
+        return parse_optional_amount(value, field=label)
+    if f.type == "date":
+        return parse_optional_date(value, field=label)
+    if f.type == "int":
+        return _count(value, label)
+    if f.type == "yes_no":
+        return _yes_no(value, label)
+    if f.type == "code":
+        return _code(value, label)
+    return _text(value, label)
+
+
+_PRODUCT_RE = re.compile(r"products\[(?P<slot>[0-9]+)\]\.(?P<rest>.+)")
+_SERVICE_RE = re.compile(r"services\[(?P<row>[0-9]+)\]\.(?P<attr>.+)")
+_CHECK_RE = re.compile(r"checklist\[(?P<item>[0-9]+)\]")
+
+
+def display_label(f: layout.Field) -> str:
+    """The field's label as shown in messages: product fields say which product (产品2 产品名称)."""
+    match = _PRODUCT_RE.fullmatch(f.path)
+    if match is None or f.label.startswith("产品"):
+        return f.label
+    return f"产品{int(match['slot']) + 1} {f.label}"
+
+
+# ----------------------------------------------------------------------------------------- the result
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    """A declaration read from a template, with where each value came from.
+
+    ``cells`` maps every template field path (``products[1].services[2].claimed_amount``: the slot and
+    row as laid out in the template) to the ``sheet!cell`` its defined name points at. The declaration
+    holds only the filled product slots and service rows, renumbered from 0; ``product_slots[i]`` is
+    the template slot of declared product ``i`` and ``service_rows[i][j]`` the template row of its
+    service ``j``. ``cell_for`` uses them to map a finding's declaration path to its cell.
+    """
+
+    source: str
+    declaration: Declaration
+    findings: list[Finding]
+    cells: dict[str, str]
+    template_version: str
+    product_slots: tuple[int, ...] = ()
+    service_rows: tuple[tuple[int, ...], ...] = ()
+
+    def template_path(self, path: str) -> str:
+        """A declaration path with its product and service indexes replaced by template slots and rows."""
+        match = re.match(r"products\[([0-9]+)\]", path)
+        if match is None:
+            return path
+        index = int(match[1])
+        if index >= len(self.product_slots):
+            return path
+        rest = path[match.end() :]
+        service = re.match(r"\.services\[([0-9]+)\]", rest)
+        if service is not None and int(service[1]) < len(self.service_rows[index]):
+            rest = f".services[{self.service_rows[index][int(service[1])]}]{rest[service.end() :]}"
+        return f"products[{self.product_slots[index]}]{rest}"
+
+    def field_for(self, path: str) -> layout.Field | None:
+        """The input field a finding at declaration ``path`` points at: the field itself, else the first
+        field of the group it names (``products[0].services`` → its first service's first cell), else
+        that of the nearest enclosing group (``products[0].reward`` → the product's first cell)."""
+        current = self.template_path(path).rstrip(".")
+        by_path = layout.by_path()
+        while current:
+            if current in by_path:
+                return by_path[current]
+            for f in layout.fields():
+                if f.path.startswith((current + ".", current + "[")):
+                    return f
+            parent = re.sub(r"(\.[^.\[\]]*|\[[0-9]+\])$", "", current)
+            if parent == current:
+                break
+            current = parent
+        return None
+
+    def cell_for(self, path: str) -> str | None:
+        """``申报表!B15`` for a finding's declaration path (after following the defined name), or None."""
+        f = self.field_for(path)
+        return None if f is None else self.cells.get(f.path, f.ref)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.is_error]
+
+
+def _text_of(value: object) -> str:
+    value = _normalise(value)
+    return "" if value is None else str(value).strip()
+
+
+def read_values(
+    source: str,
+    read: Callable[[str], object],
+    address: Callable[[str], str],
+    *,
+    unusable: Iterable[str] = (),
+) -> ReadResult:
+    """Check that a book is our template and read its declaration.
+
+    ``read(name)`` is the value of the cell a defined name points at and ``address(name)`` that cell as
+    ``sheet!cell``; both raise ``KeyError`` for a name the book does not have. ``unusable`` names
+    exist but do not point at a cell (mentioned in the message when they are needed).
+    """
+    try:
+        template_id = read(layout.TEMPLATE_ID_NAME)
+    except KeyError:
+        raise _not_ours(source) from None
+    if _text_of(template_id) != layout.TEMPLATE_ID:
+        raise WorkbookError(
+            source,
+            f"不是模型券申报表模板（定义名称 {layout.TEMPLATE_ID_NAME} 所指单元格的值为 "
+            f"{_text_of(template_id)!r}，应为 {layout.TEMPLATE_ID!r}）",
+        )
+    try:
+        version = _text_of(read(layout.TEMPLATE_VERSION_NAME))
+    except KeyError:
+        raise WorkbookError(
+            source,
+            f"申报表模板缺少定义名称 {layout.TEMPLATE_VERSION_NAME}，无法确定模板版本；请使用原始模板重新填写",
+        ) from None
+    if version != layout.TEMPLATE_VERSION:
+        raise WorkbookError(
+            source,
+            f"申报表模板版本 {version!r} 不受支持（本工具读取版本 {layout.TEMPLATE_VERSION!r}）；"
+            "请使用与本工具配套的模板，或升级 xlmv",
+        )
+    raw: dict[str, object] = {}
+    cells: dict[str, str] = {}
+    missing: list[str] = []
+    for f in layout.fields():
+        try:
+            cells[f.path] = address(f.name)
+            raw[f.path] = read(f.name)
+        except KeyError:
+            missing.append(f.name)
+    if missing:
+        broken = set(unusable)
+        shown = "、".join(n + ("（引用已失效）" if n in broken else "") for n in missing[:8])
+        more = f" 等 {len(missing)} 个" if len(missing) > 8 else ""
+        raise WorkbookError(
+            source,
+            f"申报表模板缺少定义名称：{shown}{more}；模板可能被改动（如删除了单元格或工作表），"
+            "请使用原始模板重新填写",
+        )
+    return build_result(source, raw, cells, version)
+
+
+def build_result(
+    source: str, raw: Mapping[str, object], cells: Mapping[str, str], version: str
+) -> ReadResult:
+    """Convert raw values (by template field path) into a declaration, skipping empty slots and rows."""
+    values: dict[str, object] = {}
+    problems: dict[str, InputError] = {}
+    for f in layout.fields():
+        try:
+            values[f.path] = convert(f, raw.get(f.path), label=display_label(f))
+        except InputError as exc:
+            problems[f.path] = exc
+            values[f.path] = None
+
+    def filled(path: str) -> bool:
+        if path in problems:
+            return True
+        value = values[path]
+        if value is None or value == "":
+            return False
+        leaf = path.rsplit(".", 1)[-1]
+        return not (leaf in _ZERO_DEFAULT_FIELDS and value == 0)
+
+    groups = _product_groups()
+    data: dict[str, object] = {"company": {}, "commitments": {}}
+    products: list[dict[str, object]] = []
+    slots: list[int] = []
+    rows: list[tuple[int, ...]] = []
+    where: dict[str, str] = {}  # template path → declaration path
+    for f in layout.fields():
+        if not f.path.startswith("products[") and values[f.path] is not None:
+            _put(data, f.path, values[f.path])
+        if not f.path.startswith("products["):
+            where[f.path] = f.path
+    for slot, group in sorted(groups.items()):
+        if not any(filled(p) for p in group.own + group.procurement + [p for r in group.services for p in r]):
+            continue
+        index = len(products)
+        at = f"products[{index}]"
+        product: dict[str, object] = {}
+        for path in group.own:
+            attr = path.rsplit(".", 1)[-1]
+            where[path] = f"{at}.{attr}"
+            if values[path] is not None:
+                product[attr] = values[path]
+        services, service_rows = [], []
+        for row_no, row in enumerate(group.services):
+            if not any(filled(p) for p in row):
+                continue
+            service: dict[str, object] = {}
+            for path in row:
+                attr = path.rsplit(".", 1)[-1]
+                where[path] = f"{at}.services[{len(services)}].{attr}"
+                if values[path] is not None:
+                    service[attr] = values[path]
+            services.append(service)
+            service_rows.append(row_no)
+        product["services"] = services
+        if any(filled(p) for p in group.procurement):
+            procurement: dict[str, object] = {}
+            for path in group.procurement:
+                attr = path.rsplit(".", 1)[-1]
+                where[path] = f"{at}.procurement.{attr}"
+                if values[path] is not None:
+                    procurement[attr] = values[path]
+            product["procurement"] = procurement
+        checklist = []
+        for path in group.checklist:
+            where[path] = f"{at}.{path.split('.', 1)[1]}"
+            checklist.append(values[path] or "")
+        product["checklist"] = checklist
+        products.append(product)
+        slots.append(slot)
+        rows.append(tuple(service_rows))
+    data["products"] = products
+    findings = [
+        Finding(
+            severity=Severity.ERROR,
+            code="input.invalid",
+            field=where[path],
+            message=exc.message(),
+            clause=INPUT_CLAUSE,
+        )
+        for path, exc in problems.items()
+        if path in where  # a bad material status of an unused product slot is ignored with the slot
+    ]
+    return ReadResult(
+        source=source,
+        declaration=Declaration.model_validate(data),
+        findings=findings,
+        cells=dict(cells),
+        template_version=version,
+        product_slots=tuple(slots),
+        service_rows=tuple(rows),
+    )
+
+
+@dataclass
+class _ProductGroup:
+    own: list[str] = field(default_factory=list)
+    services: list[list[str]] = field(default_factory=list)
+    procurement: list[str] = field(default_factory=list)
+    checklist: list[str] = field(default_factory=list)
+
+
+def _product_groups() -> dict[int, _ProductGroup]:
+    groups: dict[int, _ProductGroup] = {}
+    for f in layout.fields():
+        match = _PRODUCT_RE.fullmatch(f.path)
+        if match is None:
+            continue
+        group = groups.setdefault(int(match["slot"]), _ProductGroup())
+        rest = match["rest"]
+        if (service := _SERVICE_RE.fullmatch(rest)) is not None:
+            row = int(service["row"])
+            while len(group.services) <= row:
+                group.services.append([])
+            group.services[row].append(f.path)
+        elif rest.startswith("procurement."):
+            group.procurement.append(f.path)
+        elif _CHECK_RE.fullmatch(rest):
+            group.checklist.append(f.path)
+        else:
+            group.own.append(f.path)
+    return groups
+
+
+def _put(data: dict[str, object], path: str, value: object) -> None:
+    """Set ``company.name`` style paths (no list indexes) in nested dicts."""
+    *parents, leaf = path.split(".")
+    target = data
+    for part in parents:
+        target = target.setdefault(part, {})  # type: ignore[assignment]
+    target[leaf] = value
