@@ -88,14 +88,24 @@ def test_bas_is_what_import_functions_writes():
     assert text.count("End Function") == len(CONTRACT)
 
 
+def test_validation_macro_is_a_sub_without_arguments(udfs):
+    """MV_VALIDATE appears as a macro (Alt+F8) after Import Functions."""
+    assert udfs["MV_VALIDATE"]["sub"] is True
+    assert udfs["MV_VALIDATE"]["args"] == []
+    text = generate_bas.BAS_PATH.read_bytes().decode("ascii")
+    assert 'XLPy.CallUDF "xlmv_udfs", "MV_VALIDATE", Array(), ThisWorkbook, Application.Caller' in text
+    assert "Sub MV_VALIDATE()" in text.split("\r\n")
+
+
 def test_addin_wrappers_use_the_active_workbook():
     assert "ActiveWorkbook, Application.Caller)" in generate_bas.generate(workbook_name="xlmv.xlam")
     assert "ActiveWorkbook" not in generate_bas.generate()
 
 
 def test_names_and_argument_order(udfs):
-    assert set(udfs) == set(CONTRACT)
-    for name, info in udfs.items():
+    functions = {name: info for name, info in udfs.items() if not info["sub"]}
+    assert set(functions) == set(CONTRACT)
+    for name, info in functions.items():
         args = [a["name"] + ("?" if "optional" in a else "") for a in info["args"]]
         assert args == CONTRACT[name], name
         assert all(a.get("optional", None) is None for a in info["args"])  # Excel's omitted → None → 0

@@ -380,3 +380,21 @@ def test_save_never_overwrites_the_input(tmp_path: Path) -> None:
     assert sha256(source) == before
     book.save(tmp_path / "结果.xlsx")
     assert sorted(os.listdir(tmp_path)) == ["申报表.xlsx", "结果.xlsx"]  # no temporary file left behind
+
+
+def test_the_macro_validates_the_calling_book(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """MV_VALIDATE (the xlwings sub) runs the same validation on ``xlwings.Book.caller()``."""
+    import xlwings
+
+    import xlmv_udfs
+
+    source = write_workbook(
+        tmp_path / "申报表.xlsx", values_with({"products[0].services[0].claimed_amount": "12o万"})
+    )
+    fake = FakeBook.from_file(source)
+    monkeypatch.setattr(xlwings.Book, "caller", staticmethod(lambda: fake), raising=False)
+    xlmv_udfs.MV_VALIDATE()
+    rows = fake.rows()
+    assert rows[0][0].startswith("共 ")
+    assert any("12o万" in row[2] for row in rows)
+    assert fake.fill_of(layout.by_path()["products[0].services[0].claimed_amount"].ref) == ERROR_FILL[-6:]

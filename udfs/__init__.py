@@ -226,3 +226,15 @@ def MV_POLICY():
 def MV_VERSION():
     """xlmv 程序版本。"""
     return xlmv.__version__
+
+
+# --------------------------------------------------------------------------------------------- macro
+
+
+@xw.sub
+def MV_VALIDATE():
+    """校验整本申报表：按政策规则检查全部填写项，结果写入“校验结果”表，并为有问题的单元格标色（先清除上次的标色）。"""
+    from xlmv_workbook.adapter import XlwingsBook
+    from xlmv_workbook.validate import validate
+
+    validate(XlwingsBook(xw.Book.caller()))

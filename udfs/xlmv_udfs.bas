@@ -157,6 +157,14 @@ failed:
     MV_USCC = Err.Description
 End Function
 
+Sub MV_VALIDATE()
+    #If App = "Microsoft Excel" Then
+        XLPy.CallUDF "xlmv_udfs", "MV_VALIDATE", Array(), ThisWorkbook, Application.Caller
+    #Else
+        XLPy.CallUDF "xlmv_udfs", "MV_VALIDATE", Array()
+    #End If
+End Sub
+
 Function MV_VERSION()
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
