@@ -323,9 +323,13 @@ def bundled_policy_ids() -> list[str]:
     return sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml"))
 
 
-@cache
 def load_policy(policy_id: str = DEFAULT_POLICY) -> Policy:
     """A bundled policy by id (``beijing-2024``), parsed once per process."""
+    return _load_bundled(policy_id)
+
+
+@cache
+def _load_bundled(policy_id: str) -> Policy:
     resource = resources.files("xlmv.policies") / f"{policy_id}.toml"
     if not resource.is_file():
         known = "、".join(bundled_policy_ids())

@@ -66,12 +66,11 @@ def _sector_rules(policy: Policy, decl: Declaration) -> Iterator[Finding]:
     allowed = "、".join(u.label for u in units.items)
     unit = next((u for u in units.items if u.label == company.unit_type.strip()), None)
     if unit is None:
-        shown = repr(company.unit_type) if company.unit_type.strip() else "未填写"
+        problem = (
+            f"单位性质{company.unit_type!r}不在支持范围内" if company.unit_type.strip() else "未填写单位性质"
+        )
         yield _error(
-            "company.unit_type.invalid",
-            "company.unit_type",
-            f"单位性质{shown}不在支持范围内，应为 {allowed} 之一",
-            units.clause,
+            "company.unit_type.invalid", "company.unit_type", f"{problem}，应为 {allowed} 之一", units.clause
         )
     division, problem = identifiers.parse_industry_code(company.industry_code)
     if division is None:
