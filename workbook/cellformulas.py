@@ -88,22 +88,48 @@ def tier_base(kind: Kind, tier_index: int, cells: Sequence[str]) -> str:
     return band_base(kind, band, lower, total)
 
 
-def next_tier(kind: Kind, rng: str, cells: Sequence[str], kind_cell: str) -> str:
-    """Spend to the next tier (or to the project cap in the last tier), for the largest item."""
+def next_tier(kind: Kind, rng: str, cells: Sequence[str], kind_cell: str, prior: str) -> str:
+    """Spend to the next tier, or to the project cap (less ``prior``, the project's prior award) once the
+    cap comes first, for the largest item — ``xlmv.reward.next_step``."""
     x = f"MAX({rng})" if kind.basis == "per_service" else (f"SUM({rng})" if len(cells) > 1 else cells[0])
-    formula = _cap_threshold(kind, x)
+    threshold = _cap_threshold(kind, prior)
+    formula = "0" if threshold is None else f"MAX({threshold}-{x},0)"
     for band in reversed(kind.bands[:-1]):
         assert band.upper is not None
-        formula = f"IF({x}<={num(band.upper)},{num(band.upper + FEN)}-{x},{formula})"
+        start = num(band.upper + FEN)
+        step = f"{start}-{x}"
+        if threshold is not None:  # the cap (less the prior award) may come before the next band
+            step = f"IF({threshold}>{start},{step},MAX({threshold}-{x},0))"
+        formula = f"IF({x}<={num(band.upper)},{step},{formula})"
     if kind.floor is not None:
         formula = f"IF({x}<{num(kind.floor.amount)},{num(kind.floor.amount)}-{x},{formula})"
-    return dual(f"MV_NEXT_TIER({kind_cell},{x})", formula)
+    # Differences of fen amounts carry binary noise (1000000.01-1000000 = 0.0100000000093): round to the fen.
+    return dual(f"MV_NEXT_TIER({kind_cell},{x},{prior})", f"ROUND({formula},2)")
 
 
-def _cap_threshold(kind: Kind, x: str) -> str:
-    """In the last band: the spend whose reward reaches the project cap, less ``x`` (0 once reached)."""
-    threshold = None if kind.cap is None else amount_for_reward(kind.cap.amount, kind)
-    return "0" if threshold is None else f"MAX({num(threshold)}-{x},0)"
+def _cap_threshold(kind: Kind, prior: str) -> str | None:
+    """``amount_for_reward(MAX(cap - prior, 0))`` natively: the smallest spend (rounded up to the fen, not
+    below the floor) whose reward reaches what the project cap leaves; None without a cap."""
+    if kind.cap is None:
+        return None
+    if any(band.rate <= 0 for band in kind.bands):  # a flat band has no inverse: the cap as if no prior
+        fixed = amount_for_reward(kind.cap.amount, kind)
+        return None if fixed is None else num(fixed)
+    left = f"MAX({num(kind.cap.amount)}-{prior},0)"
+    cumulative = Decimal(0)
+    pieces: list[tuple[Decimal | None, str]] = []  # (reward reached at the band's top, amount in band)
+    for band, lower in zip(kind.bands, band_lowers(kind), strict=True):
+        offset = f"({left}-{num(cumulative)})" if cumulative else left
+        piece = f"{num(lower)}+{offset}/{num(band.rate)}" if lower else f"{offset}/{num(band.rate)}"
+        if band.upper is not None:
+            cumulative += (band.upper - lower) * band.rate
+        pieces.append((None if band.upper is None else cumulative, piece))
+    inverse = pieces[-1][1]
+    for bound, piece in reversed(pieces[:-1]):
+        assert bound is not None  # only the last band is unbounded
+        inverse = f"IF({left}<={num(bound)},{piece},{inverse})"
+    floor = num(kind.floor.amount) if kind.floor is not None else "0"
+    return f"MAX({floor},ROUNDUP(ROUND({inverse},7),2))"
 
 
 def checklist_summary(policy: Policy, kind_cell: str, rng: str, cells: Sequence[str]) -> str:

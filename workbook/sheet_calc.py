@@ -78,7 +78,7 @@ def build_calc(ws: Worksheet, policy: Policy) -> dict[str, str]:
     for index in range(L.PRODUCTS):
         names.update(_product(ws, policy, index))
     names.update(_enterprise(ws, policy))
-    for column in range(DATA_COLUMN, DATA_COLUMN + 8):
+    for column in range(DATA_COLUMN, DATA_COLUMN + 10):
         ws.column_dimensions[get_column_letter(column)].hidden = True
     ws.freeze_panes = "A4"
     S.page_setup(ws, f"A1:I{L.ENTERPRISE_ROW + L.PRODUCTS + 6}", landscape=False, title_rows="1:2")
@@ -138,7 +138,7 @@ def _product(ws: Worksheet, policy: Policy, index: int) -> dict[str, str]:
         (
             "距下一档（或项目上限）还需投入（元）",
             "next_tier",
-            {k.id: F.next_tier(k, _items(k, c)[1], _items(k, c)[0], kind_cell) for k in policy.kinds},
+            {k.id: F.next_tier(k, _items(k, c)[1], _items(k, c)[0], kind_cell, prior) for k in policy.kinds},
             S.MONEY_FORMAT,
         ),
     ]
@@ -172,84 +172,85 @@ def _breakdown(ws: Worksheet, policy: Policy, c: dict[str, object], top: int) ->
 def _chart(
     ws: Worksheet, policy: Policy, c: dict[str, object], index: int, top: int, anchor_row: int
 ) -> None:
-    """Reward against spend for the product's kind, the tier bounds, and the applicant's items."""
+    """Reward against spend for the product's kind (the first kind until one is chosen), the tier bounds,
+    and the applicant's items. The hidden data columns hold yuan for the formulas and 万元 for the axes."""
     kind_cell = str(c["kind"])
     col = DATA_COLUMN
-    x_col, y_col, px_col, py_col = (get_column_letter(col + i) for i in range(4))
+    x, y, x_wan, y_wan, px, py, px_wan, py_wan, bx_wan, by_wan = (
+        get_column_letter(col + i) for i in range(10)
+    )
+    first = policy.kinds[0].id
+
+    def pick(exprs: dict[str, str]) -> str:
+        return "=" + F.by_kind(policy, kind_cell, exprs, exprs[first])
+
     curves = {k.id: _curve_points(k) for k in policy.kinds}
     points = max(len(p) for p in curves.values())
     amounts = {k.id: _items(k, c)[0] for k in policy.kinds}
-    biggest = {k.id: f"MAX(0,{','.join(a)})" for k, a in zip(policy.kinds, amounts.values(), strict=True)}
+    rewards = {k.id: native.item_reward_formula for k in policy.kinds}
     for i in range(points):
         row = top + i
         xs = {}
         for kind in policy.kinds:
             pts = curves[kind.id]
             p = pts[min(i, len(pts) - 1)]
-            xs[kind.id] = (
-                F.num(p)
-                if p is not None
-                else f"MAX({F.num(_last_bound(kind) * Decimal('1.25'))},{biggest[kind.id]}*1.1)"
+            right_edge = (
+                f"MAX({F.num(_last_bound(kind) * Decimal('1.25'))},MAX(0,{','.join(amounts[kind.id])})*1.1)"
             )
-        ws[f"{x_col}{row}"] = "=" + F.by_kind(policy, kind_cell, xs, "0")
-        ws[f"{y_col}{row}"] = "=" + F.by_kind(
-            policy,
-            kind_cell,
-            {k.id: native.item_reward_formula(k, f"{x_col}{row}") for k in policy.kinds},
-            "0",
-        )
+            xs[kind.id] = F.num(p) if p is not None else right_edge
+        ws[f"{x}{row}"] = pick(xs)
+        ws[f"{y}{row}"] = pick({k.id: rewards[k.id](k, f"{x}{row}") for k in policy.kinds})
+        ws[f"{x_wan}{row}"] = f"={x}{row}/10000"
+        ws[f"{y_wan}{row}"] = f"={y}{row}/10000"
     slots = max(len(a) for a in amounts.values())
     for i in range(slots):
         row = top + i
-        xs = {
-            k.id: (f'IF({a[i]}="",NA(),{a[i]})' if i < len(a) else "NA()")
-            for k, a in zip(policy.kinds, amounts.values(), strict=True)
-        }
-        ws[f"{px_col}{row}"] = "=" + F.by_kind(policy, kind_cell, xs, "NA()")
-        ws[f"{py_col}{row}"] = "=" + F.by_kind(
-            policy,
-            kind_cell,
-            {k.id: native.item_reward_formula(k, f"{px_col}{row}") for k in policy.kinds},
-            "NA()",
+        ws[f"{px}{row}"] = pick(
+            {k: (f'IF({a[i]}="",NA(),{a[i]})' if i < len(a) else "NA()") for k, a in amounts.items()}
         )
+        ws[f"{py}{row}"] = pick({k.id: rewards[k.id](k, f"{px}{row}") for k in policy.kinds})
+        ws[f"{px_wan}{row}"] = f"={px}{row}/10000"
+        ws[f"{py_wan}{row}"] = f"={py}{row}/10000"
     bounds = {
         k.id: ([k.floor.amount] if k.floor else []) + [b.upper for b in k.bands if b.upper]
         for k in policy.kinds
     }
-    bx_col, by_col = get_column_letter(col + 4), get_column_letter(col + 5)
-    top_y = f"MAX({y_col}{top}:{y_col}{top + points - 1})*1.05"
+    top_y = f"MAX({y_wan}{top}:{y_wan}{top + points - 1})*1.05"
     bound_rows = []
     for j in range(max(len(b) for b in bounds.values())):
         row = top + 2 * j
-        xs = {k: F.num(b[j]) if j < len(b) else "NA()" for k, b in bounds.items()}
-        for offset, y in ((0, "0"), (1, top_y)):
-            ws[f"{bx_col}{row + offset}"] = "=" + F.by_kind(policy, kind_cell, xs, "NA()")
-            ws[f"{by_col}{row + offset}"] = "=" + y
+        xs = {k: F.num(b[j] / 10000) if j < len(b) else "NA()" for k, b in bounds.items()}
+        for offset, height in ((0, "0"), (1, top_y)):
+            ws[f"{bx_wan}{row + offset}"] = pick(xs)
+            ws[f"{by_wan}{row + offset}"] = "=" + height
         bound_rows.append(row)
+
+    def series(x_col: str, y_col: str, first_row: int, rows: int, title: str) -> Series:
+        number = {
+            letter: col + n
+            for n, letter in enumerate((x, y, x_wan, y_wan, px, py, px_wan, py_wan, bx_wan, by_wan))
+        }
+        return Series(
+            Reference(ws, min_col=number[y_col], min_row=first_row, max_row=first_row + rows - 1),
+            Reference(ws, min_col=number[x_col], min_row=first_row, max_row=first_row + rows - 1),
+            title=title,
+        )
 
     chart = ScatterChart()
     chart.title = f"产品{index + 1}：奖励与投入金额"
     chart.style = 13
     chart.scatterStyle = "lineMarker"
     chart.height, chart.width = 8.5, 15.5
-    chart.x_axis.title = "投入金额（元）"
-    chart.y_axis.title = "奖励上限（元）"
+    chart.x_axis.title = "投入金额（万元）"
+    chart.y_axis.title = "奖励上限（万元）"
     chart.x_axis.delete = chart.y_axis.delete = False
     chart.visible_cells_only = False
-    curve = Series(
-        Reference(ws, min_col=col + 1, min_row=top, max_row=top + points - 1),
-        Reference(ws, min_col=col, min_row=top, max_row=top + points - 1),
-        title="奖励（按档位）",
-    )
+    curve = series(x_wan, y_wan, top, points, "奖励（按档位）")
     curve.marker.symbol = "circle"
     curve.marker.size = 4
     curve.smooth = False
     chart.series.append(curve)
-    mine = Series(
-        Reference(ws, min_col=col + 3, min_row=top, max_row=top + slots - 1),
-        Reference(ws, min_col=col + 2, min_row=top, max_row=top + slots - 1),
-        title="本申报",
-    )
+    mine = series(px_wan, py_wan, top, slots, "本申报")
     mine.marker.symbol = "diamond"
     mine.marker.size = 10
     mine.marker.graphicalProperties = GraphicalProperties(solidFill="C00000")
@@ -258,11 +259,8 @@ def _chart(
     mine.smooth = False
     chart.series.append(mine)
     for j, row in enumerate(bound_rows):
-        line = Series(
-            Reference(ws, min_col=col + 5, min_row=row, max_row=row + 1),
-            Reference(ws, min_col=col + 4, min_row=row, max_row=row + 1),
-            title="申报起点" if j == 0 and any(k.floor for k in policy.kinds) else f"档位界限{j}",
-        )
+        label = "申报起点" if j == 0 and any(k.floor for k in policy.kinds) else f"档位界限{j}"
+        line = series(bx_wan, by_wan, row, 2, label)
         line.marker.symbol = "none"
         line.smooth = False
         line.graphicalProperties.line.solidFill = "A6A6A6"

@@ -10,7 +10,7 @@ from xlmv_workbook import layout as L
 from xlmv_workbook import styles as S
 from xlmv_workbook.cellformulas import by_kind
 
-WIDTHS = {"A": 15, "B": 16, "C": 15, "D": 18, "E": 13, "F": 13, "G": 16, "H": 16, "I": 16}
+WIDTHS = {"A": 18, "B": 16, "C": 15, "D": 18, "E": 13, "F": 13, "G": 16, "H": 16, "I": 16}
 
 
 def _span(field: L.Field) -> str | None:
@@ -91,6 +91,13 @@ def _product(ws: Worksheet, policy: Policy, b: L.ProductBlock, fields: dict[str,
         S.label(ws, f"A{b.first_service_row + s}", f"API服务{s + 1}")
     for column, (_, _, title, _) in zip(L.FORM_COLUMNS, L.PROCUREMENT_COLUMNS, strict=True):
         S.label(ws, f"{column}{b.procurement_header_row}", title)
+    # Wrapped text needs the height: filing numbers (Beijing-…-2024…) take two lines, the procurement
+    # header “大模型采购金额（元，不含算力、数据）” three.
+    for row in range(b.first_service_row, b.procurement_row + 1):
+        ws.row_dimensions[row].height = 30
+    ws.row_dimensions[b.service_header_row].height = 30
+    ws.row_dimensions[b.procurement_header_row].height = 45
+    ws.row_dimensions[b.fees_header_row].height = 30
 
     # 附件3-3 产品申报费用（万元）: itemised, compute fees on their own line.
     at = f"products[{b.index}]."

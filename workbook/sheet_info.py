@@ -182,3 +182,4 @@ def build_config(ws: Worksheet) -> None:
     ws["A1"], ws["B1"] = "UDF Modules", "xlmv_udfs"
     ws.column_dimensions["A"].width = 16
     ws.column_dimensions["B"].width = 16
+    S.page_setup(ws, "A1:B1", landscape=False)

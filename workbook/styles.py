@@ -134,9 +134,20 @@ LIST_NAMES = {
 DATE_MIN, DATE_MAX = 36526, 73050  # 2000-01-01 … 2099-12-31 as Excel serials
 
 
+# The input message of a typed field whose layout entry has no prompt of its own (the table columns).
+DEFAULT_PROMPTS = {
+    "amount": "单位：元，填写不小于 0 的金额，如 1200000",
+    "int": "填写不小于 0 的整数",
+    "date": "填写日期，如 2024-09-01",
+    "choice": "从下拉列表选择",
+    "status": "从下拉列表选择",
+    "yes_no": "选择 是 / 否",
+}
+
+
 def validation_for(field: Field, description_limit: int) -> DataValidation | None:
     """The data validation (with a Chinese input message) for one input field."""
-    prompt = field.prompt or None
+    prompt = field.prompt or DEFAULT_PROMPTS.get(field.type)
     common = {
         "allow_blank": True,
         "showInputMessage": True,

@@ -1,0 +1,360 @@
+"""Filling the template from a ``Declaration`` (as a user would type it), and example declarations.
+
+``fill_template`` finds every input cell through the workbook's defined names (``layout.Field.name``
+resolved with ``wb.defined_names[name].attr_text``), never through hard-coded cells, so a test that fills
+the template also proves the names point where the readers look. Values are written as a user's Excel
+holds them: money as floats (元), dates as dates, commitments as 是/否, a product's 申报方式 as the label
+its dropdown offers, material statuses as chosen.
+
+The examples cover the tier boundaries of both kinds (附件3 二.4), the API entry floor (附件3 一.7), several
+products and services, the API project cap (附件3 二.1), the enterprise-year cap (附件3 二.3) and an empty
+product slot. Hand arithmetic is in each docstring.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+from stdnum.cn import uscc as stdnum_uscc
+
+from xlmv.assess import assess
+from xlmv.checklist import summarize
+from xlmv.declaration import ApiService, Commitments, Company, Declaration, PrivateProcurement, Product
+from xlmv.money import ZERO, to_fen, to_wan
+from xlmv.policy import load_policy
+from xlmv.reward import next_step
+from xlmv_workbook import layout as L
+
+# The 17 characters before the check character (the brief's "91110108MA01ABCD" has only 16, which makes a
+# 17-character code that fails the length check); 110108 is 海淀区.
+USCC_BODY = "91110108MA01ABCDX"
+USCC = USCC_BODY + stdnum_uscc.calc_check_digit(USCC_BODY)
+COMPANY_NAME = "北京智算示例科技有限公司"
+
+_STEP = re.compile(r"([a-z_0-9]+)(?:\[(\d+)\])?")
+_MISSING = object()
+
+
+# ------------------------------------------------------------------------------------------ filling
+
+
+def resolve(wb: openpyxl.Workbook, name: str) -> tuple[str, str]:
+    """(sheet, cell) of a single-cell workbook-level defined name, from its ``attr_text``."""
+    text = wb.defined_names[name].attr_text
+    sheet, _, cell = text.rpartition("!")
+    if sheet.startswith("'") and sheet.endswith("'"):
+        sheet = sheet[1:-1].replace("''", "'")
+    return sheet, cell.replace("$", "")
+
+
+def value_at(decl: Declaration, path: str) -> object:
+    """The value at a layout path such as ``products[0].services[1].claimed_amount`` (``_MISSING`` when a
+    list is too short or a parent is None)."""
+    node: object = decl
+    for step in path.split("."):
+        match = _STEP.fullmatch(step)
+        assert match is not None, path
+        attr, index = match.groups()
+        node = getattr(node, attr)
+        if index is not None:
+            seq = list(node)  # type: ignore[call-overload]
+            if int(index) >= len(seq):
+                return _MISSING
+            node = seq[int(index)]
+        if node is None:
+            return _MISSING
+    return node
+
+
+def cell_value(field: L.Field, value: object, policy_id: str) -> object:
+    """What a user's workbook holds for ``value`` in ``field``; None leaves the cell empty."""
+    if value is _MISSING or value is None or value == "":
+        return None
+    if field.type == "amount":
+        return float(value)  # type: ignore[arg-type]
+    if field.type == "int":
+        return int(value)  # type: ignore[call-overload]
+    if field.type == "date":
+        assert isinstance(value, dt.date)
+        return value
+    if field.type == "yes_no":
+        return L.YES_NO[0] if value else L.YES_NO[1]
+    if field.path.endswith(".kind"):
+        return load_policy(policy_id).kind(str(value)).label  # the dropdown's label, e.g. API调用
+    return str(value)
+
+
+def fill_template(template: Path, decl: Declaration, out: Path) -> Path:
+    """Write ``decl`` into a copy of ``template`` at ``out``: products into slots 0..n-1, services into
+    the service rows, checklist statuses, commitments; other input cells stay empty."""
+    if len(decl.products) > L.PRODUCTS:
+        raise ValueError(f"the template has {L.PRODUCTS} product slots, the declaration {len(decl.products)}")
+    wb = openpyxl.load_workbook(template)
+    for field in L.fields():
+        value = cell_value(field, value_at(decl, field.path), decl.policy)
+        if value is None:
+            continue
+        sheet, cell = resolve(wb, field.name)
+        wb[sheet][cell].value = value
+    out.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(out)
+    return out
+
+
+# ------------------------------------------------------------------------------------------ examples
+
+API = "api"
+PRIVATE = "private"
+ALL_PROVIDED = ["已提供"] * L.CHECKLIST_ITEMS
+
+
+def _company() -> Company:
+    return Company(
+        name=COMPANY_NAME,
+        uscc=USCC,
+        registered_address="北京市海淀区中关村大街1号",
+        unit_type="软件信息服务业企业",
+        contact_address="北京市海淀区中关村大街1号",
+        email="contact@example.com",
+        contact_person="张三",
+        mobile="13800138000",
+        revenue_last_year=Decimal("12000000"),
+        employees=85,
+        product_revenue_h1_2024=Decimal("3500000.50"),
+        industry_code="6513",
+        introduction="专注大模型行业应用的软件企业，主营智能客服与知识管理。",
+        ranking="细分领域前十",
+    )
+
+
+def _commitments() -> Commitments:
+    return Commitments(truthful=True, no_other_funding=True, scenario_compliance=True, non_affiliation=True)
+
+
+def _service(n: int, amount: str) -> ApiService:
+    return ApiService(
+        provider=f"模型服务商{n}",
+        model_name=f"大模型{n}",
+        cac_filing=f"Beijing-Model-2024011{n}",
+        usage_start=dt.date(2024, 9, 1),
+        usage_end=dt.date(2025, 2, 28),
+        settled_amount=Decimal(amount),
+        paid_amount=Decimal(amount),
+        claimed_amount=Decimal(amount),
+    )
+
+
+def _api(name: str, *amounts: str, prior: str = "0", checklist: list[str] | None = None) -> Product:
+    return Product(
+        name=name,
+        kind=API,
+        product_type="API调用",
+        launch_date=dt.date(2024, 10, 8),
+        scenario="教育",
+        scenario_note="面向中小学的智能答疑",
+        description="调用第三方大模型 API 的智能答疑产品。",
+        outcomes="服务学生 10 万人次",
+        services=[_service(n, a) for n, a in enumerate(amounts, start=1)],
+        checklist=list(ALL_PROVIDED if checklist is None else checklist),
+        prior_award=Decimal(prior),
+    )
+
+
+def _private(
+    name: str, amount: str, *, compute: str = "0", data: str = "0", checklist: list[str] | None = None
+) -> Product:
+    total = Decimal(amount) + Decimal(compute) + Decimal(data)
+    return Product(
+        name=name,
+        kind=PRIVATE,
+        product_type="私有化部署",
+        launch_date=dt.date(2024, 11, 1),
+        scenario="医疗",
+        scenario_note="医院病历质控",
+        description="私有化部署第三方大模型的病历质控系统。",
+        outcomes="质控效率提升 3 倍",
+        procurement=PrivateProcurement(
+            provider="模型厂商甲",
+            model_name="医疗大模型",
+            cac_filing="Beijing-Model-20240201",
+            contract_date=dt.date(2024, 9, 15),
+            contract_amount=total,
+            procurement_amount=Decimal(amount),
+            compute_fees=Decimal(compute),
+            data_fees=Decimal(data),
+            paid_amount=total,
+        ),
+        checklist=list(ALL_PROVIDED if checklist is None else checklist),
+    )
+
+
+def _declaration(*products: Product, prior_year_award: str = "0") -> Declaration:
+    return Declaration(
+        application_date=dt.date(2025, 3, 31),
+        company=_company(),
+        products=list(products),
+        commitments=_commitments(),
+        prior_year_award=Decimal(prior_year_award),
+        supplementary="无",
+    )
+
+
+def api_tier_boundaries() -> Declaration:
+    """API services of exactly 10万 (tier 1, 5万), 100万 (tier 1, 50万) and 100万 + 0.01 (tier 2,
+    50万 + 0.0025 → 500000.00), one product each."""
+    return _declaration(
+        _api("API起点产品", "100000"),
+        _api("API第一档上界产品", "1000000"),
+        _api("API第二档起点产品", "1000000.01"),
+    )
+
+
+def api_top_tier_and_floor() -> Declaration:
+    """500万 + 0.01 (tier 3: 150万 + 0.001 → 1500000.00); 99999.99 alone (below the floor: tier 0, 0 元,
+    0.01 to go); and all five boundary amounts as services of one product (0 + 5万 + 50万 + 500000.0025 +
+    1500000.001 → 2550000.00). Total 4050000.00, under the enterprise cap."""
+    return _declaration(
+        _api("API第三档产品", "5000000.01"),
+        _api("API未达起点产品", "99999.99", checklist=["已提供", "未提供", "待补充", "不适用"]),
+        _api("API多服务产品", "99999.99", "100000", "1000000", "1000000.01", "5000000.01"),
+    )
+
+
+def private_tier_boundaries() -> Declaration:
+    """Private procurement of exactly 50万 (tier 1, 10万), 200万 + 0.01 (tier 2, 40万 + 0.001) and
+    500万 + 0.01 (tier 3, 40万 + 30万 + 0.0005 → 700000.00)."""
+    return _declaration(
+        _private("私有化起点产品", "500000"),
+        _private("私有化第二档产品", "2000000.01"),
+        _private("私有化第三档产品", "5000000.01"),
+    )
+
+
+def several_products_and_services() -> Declaration:
+    """An API product with three services (300万 → 100万; 80万 → 40万; 250000.55 → 125000.275; total
+    1525000.28) and a private product (350万 → 40万 + 15万 = 55万; compute 100万 and data 20万 listed
+    apart); the third slot stays empty. Checklists partly done."""
+    return _declaration(
+        _api(
+            "智能客服平台",
+            "3000000",
+            "800000",
+            "250000.55",
+            checklist=["已提供", "已提供", "不适用"] + ["已提供"] * 6,
+        ),
+        _private(
+            "病历质控系统",
+            "3500000",
+            compute="1000000",
+            data="200000",
+            checklist=["已提供", "未提供", "已提供", "待补充"],
+        ),
+    )
+
+
+def api_project_cap() -> Declaration:
+    """附件3 二.1: an API project already awarded 480万; 150万 of services earn 62.5万 but only 20万 remain
+    under the 500万 project cap; the next step is the cap, already reached (0)."""
+    return _declaration(_api("API已获奖励项目", "1500000", prior="4800000"))
+
+
+def enterprise_year_cap() -> Declaration:
+    """附件3 二.3: 400万 already received this year; an API product (200万 → 75万) and a private product
+    (300万 → 50万) request 125万, only 100万 remain: granted in order 75万 and 25万."""
+    return _declaration(
+        _api("年度上限API产品", "2000000"),
+        _private("年度上限私有化产品", "3000000"),
+        prior_year_award="4000000",
+    )
+
+
+EXAMPLES: dict[str, Callable[[], Declaration]] = {
+    f.__name__: f
+    for f in (
+        api_tier_boundaries,
+        api_top_tier_and_floor,
+        private_tier_boundaries,
+        several_products_and_services,
+        api_project_cap,
+        enterprise_year_cap,
+    )
+}
+
+
+# ------------------------------------------------------------------------------- the engine's answers
+
+
+def _money(amount: Decimal) -> Decimal:
+    return to_fen(amount)
+
+
+def expected_cells(decl: Declaration) -> dict[str, object]:
+    """The engine's answer for every computed cell the tests compare, keyed by defined name, or by
+    ``sheet!cell`` for the 申报表 fee rows (万元), which have no names: ``Decimal`` to the fen (money),
+    ``int`` (tiers) or ``str`` (checklist summaries). An empty product slot shows 0 and an empty summary.
+    """
+    policy = load_policy(decl.policy)
+    assessment = assess(decl, policy)
+    out: dict[str, object] = {L.TOTAL_NAME: _money(assessment.enterprise.total)}
+    for index in range(L.PRODUCTS):
+        names = L.product_output_names(index)
+        block = L.product_block(index)
+        fees = {column: ZERO for column in "BCDEF"}
+        values: dict[str, object] = dict.fromkeys(("reward", "max_reward", "next_tier", "granted"), ZERO)
+        values |= {"tier": 0, "checklist": ""}
+        if index < len(decl.products):
+            product = decl.products[index]
+            kind = policy.kind(product.kind)
+            result = assessment.products[index].result
+            assert result is not None
+            if kind.basis == "per_service":
+                amounts = [s.claimed_amount for s in product.services if s.claimed_amount is not None]
+                fees["B"] = to_wan(sum(amounts, ZERO))
+            else:
+                p = product.procurement
+                amounts = [p.procurement_amount] if p and p.procurement_amount is not None else []
+                if p is not None:
+                    fees |= {
+                        "C": to_wan(p.procurement_amount or ZERO),
+                        "D": to_wan(p.compute_fees),
+                        "E": to_wan(p.data_fees),
+                    }
+            # next_step of the largest service (API) or of the procurement amount (private)
+            largest = max(amounts, default=ZERO) if kind.basis == "per_service" else sum(amounts, ZERO)
+            values = {
+                "reward": _money(result.reward),
+                "max_reward": _money(result.max_reward),
+                "tier": result.tier,
+                "next_tier": _money(next_step(largest, kind, product.prior_award).needed),
+                "granted": _money(assessment.products[index].granted),
+                "checklist": summarize(policy, kind, product.checklist).text(),
+            }
+            fees["F"] = fees["B"] + fees["C"] + fees["D"] + fees["E"]
+        out |= {names[key]: value for key, value in values.items()}
+        out |= {f"{L.FORM}!{column}{block.fees_row}": value for column, value in fees.items()}
+    return out
+
+
+def same(actual: object, expected: object) -> bool:
+    """A cell's value equals the engine's: money exactly to the fen, tiers as integers, texts as texts."""
+    if isinstance(expected, str):
+        return actual == expected
+    if isinstance(actual, bool) or not isinstance(actual, (int, float)):
+        return False
+    if isinstance(expected, int):
+        return float(actual) == expected
+    return Decimal(repr(float(actual))) == expected  # no residue beyond the fen
+
+
+def mismatches(values: dict[str, object], expected: dict[str, object]) -> list[str]:
+    """``name: got …, engine …`` for every cell whose value differs from the engine's."""
+    return [
+        f"{key}: got {values.get(key)!r}, engine {want!r}"
+        for key, want in expected.items()
+        if not same(values.get(key), want)
+    ]
