@@ -1,25 +1,17 @@
-"""Filling the template from a ``Declaration`` (as a user would type it), and example declarations.
+"""Example declarations for the template tests, and the engine's expected value of each computed cell.
 
-``fill_template`` finds every input cell through the workbook's defined names (``layout.Field.name``
-resolved with ``wb.defined_names[name].attr_text``), never through hard-coded cells, so a test that fills
-the template also proves the names point where the readers look. Values are written as a user's Excel
-holds them: money as floats (元), dates as dates, commitments as 是/否, a product's 申报方式 as the label
-its dropdown offers, material statuses as chosen.
-
-The examples cover the tier boundaries of both kinds (附件3 二.4), the API entry floor (附件3 一.7), several
-products and services, the API project cap (附件3 二.1), the enterprise-year cap (附件3 二.3) and an empty
-product slot. Hand arithmetic is in each docstring.
+Filling itself lives in ``xlmv_workbook.fill`` (re-exported here for the tests). The examples cover the
+tier boundaries of both kinds (附件3 二.4), the API entry floor (附件3 一.7), several products and services,
+the API project cap (附件3 二.1), the enterprise-year cap (附件3 二.3) and an empty product slot. Hand
+arithmetic is in each docstring.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 from decimal import Decimal
-from pathlib import Path
 
-import openpyxl
 from stdnum.cn import uscc as stdnum_uscc
 
 from xlmv.assess import assess
@@ -29,82 +21,13 @@ from xlmv.money import ZERO, to_fen, to_wan
 from xlmv.policy import load_policy
 from xlmv.reward import next_step
 from xlmv_workbook import layout as L
+from xlmv_workbook.fill import cell_value, fill_template, resolve, value_at  # noqa: F401 - re-exported for tests
 
 # The 17 characters before the check character (the brief's "91110108MA01ABCD" has only 16, which makes a
 # 17-character code that fails the length check); 110108 is 海淀区.
 USCC_BODY = "91110108MA01ABCDX"
 USCC = USCC_BODY + stdnum_uscc.calc_check_digit(USCC_BODY)
 COMPANY_NAME = "北京智算示例科技有限公司"
-
-_STEP = re.compile(r"([a-z_0-9]+)(?:\[(\d+)\])?")
-_MISSING = object()
-
-
-# ------------------------------------------------------------------------------------------ filling
-
-
-def resolve(wb: openpyxl.Workbook, name: str) -> tuple[str, str]:
-    """(sheet, cell) of a single-cell workbook-level defined name, from its ``attr_text``."""
-    text = wb.defined_names[name].attr_text
-    sheet, _, cell = text.rpartition("!")
-    if sheet.startswith("'") and sheet.endswith("'"):
-        sheet = sheet[1:-1].replace("''", "'")
-    return sheet, cell.replace("$", "")
-
-
-def value_at(decl: Declaration, path: str) -> object:
-    """The value at a layout path such as ``products[0].services[1].claimed_amount`` (``_MISSING`` when a
-    list is too short or a parent is None)."""
-    node: object = decl
-    for step in path.split("."):
-        match = _STEP.fullmatch(step)
-        assert match is not None, path
-        attr, index = match.groups()
-        node = getattr(node, attr)
-        if index is not None:
-            seq = list(node)  # type: ignore[call-overload]
-            if int(index) >= len(seq):
-                return _MISSING
-            node = seq[int(index)]
-        if node is None:
-            return _MISSING
-    return node
-
-
-def cell_value(field: L.Field, value: object, policy_id: str) -> object:
-    """What a user's workbook holds for ``value`` in ``field``; None leaves the cell empty."""
-    if value is _MISSING or value is None or value == "":
-        return None
-    if field.type == "amount":
-        return float(value)  # type: ignore[arg-type]
-    if field.type == "int":
-        return int(value)  # type: ignore[call-overload]
-    if field.type == "date":
-        assert isinstance(value, dt.date)
-        return value
-    if field.type == "yes_no":
-        return L.YES_NO[0] if value else L.YES_NO[1]
-    if field.path.endswith(".kind"):
-        return load_policy(policy_id).kind(str(value)).label  # the dropdown's label, e.g. API调用
-    return str(value)
-
-
-def fill_template(template: Path, decl: Declaration, out: Path) -> Path:
-    """Write ``decl`` into a copy of ``template`` at ``out``: products into slots 0..n-1, services into
-    the service rows, checklist statuses, commitments; other input cells stay empty."""
-    if len(decl.products) > L.PRODUCTS:
-        raise ValueError(f"the template has {L.PRODUCTS} product slots, the declaration {len(decl.products)}")
-    wb = openpyxl.load_workbook(template)
-    for field in L.fields():
-        value = cell_value(field, value_at(decl, field.path), decl.policy)
-        if value is None:
-            continue
-        sheet, cell = resolve(wb, field.name)
-        wb[sheet][cell].value = value
-    out.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(out)
-    return out
-
 
 # ------------------------------------------------------------------------------------------ examples
 
