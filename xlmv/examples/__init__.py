@@ -1,0 +1,1 @@
+"""Bundled example declarations (fictional companies) for ``xlmv demo``, as Declaration JSON."""
