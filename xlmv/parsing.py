@@ -138,6 +138,10 @@ def parse_amount(value: object, *, field: str | None = None) -> Decimal:
     ``¥1,200,000元``, ``120万``, ``120万元``, ``0.012亿元`` (full-width accepted). Raises ``InputError``
     otherwise.
     """
+    if type(value) is float and 0.0 < value <= MAX_AMOUNT:  # fast path: a plain number cell over COM
+        exact = Decimal(repr(value))
+        if exact.as_tuple().exponent >= -2:  # type: ignore[operator]  # finite, so an int exponent
+            return exact.quantize(_FEN, context=_CTX)
     if _is_blank(value):
         raise InputError("金额未填写", value, AMOUNT_EXPECTED, field=field)
     if isinstance(value, bool):
