@@ -21,8 +21,7 @@ TIER_UDF = {"api": "MV_API_TIER", "private": "MV_PRIVATE_TIER"}
 FEN = Decimal("0.01")
 
 
-def num(value: Decimal) -> str:
-    return native._num(value)
+num = native.literal
 
 
 def quote(text: str) -> str:
@@ -40,11 +39,6 @@ def by_kind(policy: Policy, kind_cell: str, exprs: dict[str, str], default: str 
         if kind.id in exprs:
             formula = f"IF({kind_cell}={quote(kind.label)},{exprs[kind.id]},{formula})"
     return formula
-
-
-def amounts_of(kind: Kind, services: str, procurement: str) -> str:
-    """The cells a kind tiers: the services' claimed amounts, or the procurement amount."""
-    return services if kind.basis == "per_service" else procurement
 
 
 def project_reward(kind: Kind, cells: Sequence[str], rng: str, prior: str) -> str:

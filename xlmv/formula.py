@@ -17,7 +17,7 @@ from xlmv.policy import Kind
 from xlmv.reward import band_lowers
 
 
-def _num(value: Decimal) -> str:
+def literal(value: Decimal) -> str:
     """A Decimal as a formula literal: no exponent, no trailing zeros."""
     text = format(value.normalize(), "f")
     return text if "." not in text else text.rstrip("0").rstrip(".")
@@ -34,11 +34,11 @@ def band_lines(kind: Kind) -> list[tuple[Decimal, Decimal]]:
 
 
 def _line(x: str, rate: Decimal, intercept: Decimal) -> str:
-    term = "0" if rate == 0 else x if rate == 1 else f"{x}*{_num(rate)}"
+    term = "0" if rate == 0 else x if rate == 1 else f"{x}*{literal(rate)}"
     if intercept > 0:
-        return f"{term}+{_num(intercept)}"
+        return f"{term}+{literal(intercept)}"
     if intercept < 0:
-        return f"{term}-{_num(-intercept)}"
+        return f"{term}-{literal(-intercept)}"
     return term
 
 
@@ -56,7 +56,7 @@ def schedule_formula(kind: Kind, x: str) -> str:
     formula = parts[-1]
     for band, part in zip(reversed(kind.bands[:-1]), reversed(parts[:-1]), strict=True):
         assert band.upper is not None
-        formula = f"IF({x}<={_num(band.upper)},{part},{formula})"
+        formula = f"IF({x}<={literal(band.upper)},{part},{formula})"
     return formula
 
 
@@ -65,7 +65,7 @@ def item_reward_formula(kind: Kind, x: str) -> str:
     body = schedule_formula(kind, x)
     if kind.floor is None:
         return body
-    return f"IF({x}<{_num(kind.floor.amount)},0,{body})"
+    return f"IF({x}<{literal(kind.floor.amount)},0,{body})"
 
 
 def tier_formula(kind: Kind, x: str) -> str:
@@ -73,15 +73,15 @@ def tier_formula(kind: Kind, x: str) -> str:
     formula = str(kind.bands[-1].tier)
     for band in reversed(kind.bands[:-1]):
         assert band.upper is not None
-        formula = f"IF({x}<={_num(band.upper)},{band.tier},{formula})"
+        formula = f"IF({x}<={literal(band.upper)},{band.tier},{formula})"
     if kind.floor is not None:
-        formula = f"IF({x}<{_num(kind.floor.amount)},0,{formula})"
+        formula = f"IF({x}<{literal(kind.floor.amount)},0,{formula})"
     return formula
 
 
 def capped_formula(total: str, limit: Decimal, prior: str | None = None) -> str:
     """``total`` after a cap of ``limit`` less ``prior`` already received (never below 0)."""
-    available = _num(limit) if prior is None else f"MAX({_num(limit)}-{prior},0)"
+    available = literal(limit) if prior is None else f"MAX({literal(limit)}-{prior},0)"
     return f"MIN({total},{available})"
 
 
