@@ -18,6 +18,7 @@ recomputed from the inputs by the engine.
 from __future__ import annotations
 
 import datetime
+import functools
 import math
 import os
 import posixpath
@@ -36,7 +37,7 @@ from xlmv.errors import InputError
 from xlmv.findings import Finding, Severity
 from xlmv.parsing import excel_error_name, parse_optional_amount, parse_optional_date
 from xlmv_workbook import layout
-from xlmv_workbook.safety import WorkbookError, iter_xml, open_checks, parse_xml, read_part
+from xlmv_workbook.safety import WorkbookError, open_checks, parse_xml, stream_part
 
 __all__ = [
     "INPUT_CLAUSE",
@@ -44,6 +45,7 @@ __all__ = [
     "UncachedFormula",
     "convert",
     "display_label",
+    "is_rust_panic",
     "parse_ref",
     "read_defined_names",
     "read_values",
@@ -61,13 +63,6 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def _attr(element: object, local_name: str) -> str | None:
-    for key, value in element.attrib.items():  # type: ignore[attr-defined]
-        if _local(key) == local_name and (local_name != "id" or _REL_NS_SUFFIX in key):
-            return value
-    return None
-
-
 # ------------------------------------------------------------------------------------- cell references
 
 _REF_RE = re.compile(
@@ -78,6 +73,7 @@ _REF_RE = re.compile(
 _CELL_RE = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
 
 
+@functools.lru_cache(maxsize=1 << 14)  # the same references recur in every file of a batch
 def parse_ref(text: str) -> tuple[str, str] | None:
     """``'申报表'!$B$4`` → ``("申报表", "B4")``; a range gives its top-left cell (a merged input).
 
@@ -91,6 +87,14 @@ def parse_ref(text: str) -> tuple[str, str] | None:
     return sheet, f"{match['col'].upper()}{int(match['row'])}"
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _position(ref: str | None) -> tuple[int, int] | None:
+    """``_cell_index`` for a cell's ``r`` attribute, None when absent or not a plain reference (cached:
+    every file of a batch has the same cells)."""
+    return _cell_index(ref) if ref is not None and _CELL_RE.fullmatch(ref) else None
+
+
+@functools.lru_cache(maxsize=1 << 16)
 def _cell_index(cell: str) -> tuple[int, int]:
     """``B4`` → ``(4, 2)`` (1-based row and column)."""
     match = _CELL_RE.fullmatch(cell)
@@ -113,25 +117,43 @@ class _BookXml:
 
 
 def _read_book_xml(path: str | os.PathLike[str], zf: zipfile.ZipFile) -> _BookXml:
-    root = parse_xml(path, "xl/workbook.xml", read_part(path, zf, "xl/workbook.xml"))
     names: dict[str, tuple[str, str]] = {}
     unusable: set[str] = set()
     relation_of: dict[str, str] = {}
-    for element in root.iter():
-        tag = _local(element.tag)
-        if tag == "definedName":
-            name = element.get("name") or ""
-            if element.get("localSheetId") is not None or name.startswith("_xlnm."):
-                continue  # sheet-scoped names and Excel's built-ins (print areas …) are not ours
-            ref = parse_ref(element.text or "")
+    current: list[str] | None = None  # the text of the definedName being read (it ends at the next tag)
+    current_name = ""
+
+    def finish_name() -> None:
+        nonlocal current
+        if current is not None:
+            ref = parse_ref("".join(current))
             if ref is None:
-                unusable.add(name)
+                unusable.add(current_name)
             else:
-                names[name] = ref
-        elif tag == "sheet":
-            sheet_name, relation = element.get("name"), _attr(element, "id")
+                names[current_name] = ref
+            current = None
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        nonlocal current, current_name
+        finish_name()
+        local = tag.rpartition("}")[2]
+        if local == "definedName":
+            name = attrs.get("name") or ""
+            # sheet-scoped names and Excel's built-ins (print areas …) are not ours
+            if attrs.get("localSheetId") is None and not name.startswith("_xlnm."):
+                current, current_name = [], name
+        elif local == "sheet":
+            sheet_name = attrs.get("name")
+            relation = next((v for k, v in attrs.items() if _local(k) == "id" and _REL_NS_SUFFIX in k), None)
             if sheet_name is not None and relation is not None:
                 relation_of[sheet_name] = relation
+
+    def text(data: str) -> None:
+        if current is not None:
+            current.append(data)
+
+    stream_part(path, zf, "xl/workbook.xml", start, None, text, namespaces=True)
+    finish_name()
     targets: dict[str, str] = {}
     rels_part = "xl/_rels/workbook.xml.rels"
     if rels_part in zf.namelist():
@@ -170,53 +192,116 @@ class _SheetScan:
     uncached: dict[tuple[int, int], str] = field(default_factory=dict)
 
 
+_SHEET_DATA_END = re.compile(rb"</(?:[^\s<>/:]+:)?sheetData\s*>")
+_CELL_TAG = re.compile(rb"<(?:[^\s<>/:]+:)?c[\s/>]")
+
+
+def _cells_end(data: bytes) -> int:
+    """Where the scan of a worksheet part may stop: after the last ``</sheetData>``, provided no cell
+    tag follows it anywhere (else -1: parse it all). What follows (merged cells, data validations …)
+    holds no cells, and is often 40% of the part."""
+    last = None
+    for last in _SHEET_DATA_END.finditer(data):  # noqa: B007 - the last match is wanted
+        pass
+    if last is None or _CELL_TAG.search(data, last.end()):
+        return -1
+    return last.end()
+
+
+def _row_number(text: str | None, previous: int) -> int:
+    return (
+        int(text)
+        if text is not None and text.isascii() and text.isdigit() and len(text) <= 7
+        else previous + 1
+    )
+
+
 def _scan_sheet(
     path: str | os.PathLike[str], zf: zipfile.ZipFile, part: str, sheet: str, wanted: set[tuple[int, int]]
 ) -> _SheetScan:
-    """One streaming pass over a worksheet part: its used area (so calamine is never asked to allocate a
-    huge sparse sheet densely), and, at the wanted cells, error values (calamine shows them as empty)
-    and formulas with no saved result."""
+    """One streaming pass over a worksheet's cells: its used area (so calamine is never asked to
+    allocate a huge sparse sheet densely), and, at the wanted cells, error values (calamine shows them
+    as empty) and formulas with no saved result.
+
+    Expat start-tag callbacks only (a cell ends where the next cell or row starts): every cell with a
+    ``<v>`` or ``<is>``, even an empty one, counts towards the used area; text is kept only for the
+    wanted cells."""
     scan = _SheetScan()
-    row_no, col_no = 0, 0
-    for event, element in iter_xml(path, zf, part):
-        tag = _local(element.tag)
-        if event == "start":
-            if tag == "row":
-                row_no = int(element.get("r") or row_no + 1)
-                col_no = 0
-            continue
-        if tag != "c":
-            if tag == "row":
-                element.clear()
-            continue
-        ref = element.get("r")
-        if ref is not None and _CELL_RE.fullmatch(ref):
-            row_no, col_no = _cell_index(ref)
-        else:
-            col_no += 1
-        value, formula = None, None
-        for child in element:
-            name = _local(child.tag)
-            if name == "v":
-                value = child.text
-            elif name == "is":
-                value = "".join(child.itertext())
-            elif name == "f":
-                formula = child.text or ""
-        if value not in (None, ""):
-            scan.max_row, scan.max_col = max(scan.max_row, row_no), max(scan.max_col, col_no)
-            if scan.max_row * scan.max_col > MAX_SHEET_CELLS:
+    row_no = col_no = max_row = max_col = 0
+    cell: tuple[int, int] = (0, 0)
+    cell_type: str | None = None
+    watched = in_is = False
+    value: list[str] | None = None  # a watched cell's <v> or <is> text
+    formula: list[str] | None = None  # a watched cell's <f> text
+    collecting: list[str] | None = None
+    position_of = _position
+
+    def finish() -> None:  # a watched cell ended
+        shown = "".join(value) if value is not None else ""
+        if cell_type == "e" and shown.strip():
+            scan.errors[cell] = shown
+        elif formula is not None and not shown.strip():
+            scan.uncached[cell] = "".join(formula)
+
+    def has_value() -> None:
+        nonlocal max_row, max_col
+        if row_no > max_row or col_no > max_col:
+            max_row, max_col = max(max_row, row_no), max(max_col, col_no)
+            if max_row * max_col > MAX_SHEET_CELLS:
                 raise WorkbookError(
                     path,
                     f"工作表“{sheet}”的已用区域过大（有内容的单元格远至第 {row_no} 行第 {col_no} 列），"
                     "请删除远处单元格中的多余内容后重新保存",
                 )
-        if (row_no, col_no) in wanted:
-            if element.get("t") == "e" and value:
-                scan.errors[(row_no, col_no)] = value
-            elif formula is not None and value in (None, ""):
-                scan.uncached[(row_no, col_no)] = formula
-        element.clear()
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        nonlocal row_no, col_no, cell, cell_type, watched, in_is, value, formula, collecting
+        if ":" in name:
+            name = name.rpartition(":")[2]
+        if name == "c":
+            if watched:
+                finish()
+            position = position_of(attrs.get("r"))
+            if position is not None:
+                row_no, col_no = position
+            else:
+                col_no += 1
+            in_is = False
+            collecting = None
+            watched = (row_no, col_no) in wanted
+            if watched:
+                cell, cell_type, value, formula = (row_no, col_no), attrs.get("t"), None, None
+        elif name == "v":
+            has_value()
+            if watched:
+                value = collecting = []
+        elif name == "is":
+            has_value()
+            in_is = True
+            if watched:
+                value = collecting = []
+        elif name == "t":
+            collecting = value if in_is else None
+        elif name == "f":
+            if watched:
+                formula = collecting = []
+        elif name == "row":
+            if watched:
+                finish()
+            watched = False
+            collecting = None
+            row_no, col_no = _row_number(attrs.get("r"), row_no), 0
+        else:
+            collecting = None
+
+    def text(data: str) -> None:
+        if collecting is not None:
+            collecting.append(data)
+
+    stream_part(path, zf, part, start, None, text, cut=_cells_end)
+    if watched:
+        finish()
+    scan.max_row, scan.max_col = max_row, max_col
     return scan
 
 
@@ -289,6 +374,19 @@ def _calamine_grids(path: str | os.PathLike[str], rows: Mapping[str, int]) -> di
         raise WorkbookError(
             path, f"无法读取工作簿内容（{exc}），文件可能已损坏，请在 Excel 中重新保存"
         ) from None
+    except BaseException as exc:
+        if not is_rust_panic(exc):
+            raise
+        raise WorkbookError(
+            path,
+            "无法读取工作簿内容（单元格的值超出可处理的范围，如日期格式的超大数值），请在 Excel 中检查后重新保存",
+        ) from None
+
+
+def is_rust_panic(exc: BaseException) -> bool:
+    """python-calamine reports a panic inside its Rust code (e.g. a date-formatted cell holding 1e308) as
+    ``pyo3_runtime.PanicException``, a ``BaseException``: it must not end a batch."""
+    return type(exc).__name__ == "PanicException"
 
 
 def _not_ours(source: str | os.PathLike[str]) -> WorkbookError:
@@ -428,6 +526,7 @@ _SERVICE_RE = re.compile(r"services\[(?P<row>[0-9]+)\]\.(?P<attr>.+)")
 _CHECK_RE = re.compile(r"checklist\[(?P<item>[0-9]+)\]")
 
 
+@functools.cache
 def display_label(f: layout.Field) -> str:
     """The field's label as shown in messages: product fields say which product (产品2 产品名称)."""
     match = _PRODUCT_RE.fullmatch(f.path)
@@ -666,6 +765,7 @@ class _ProductGroup:
     checklist: list[str] = field(default_factory=list)
 
 
+@functools.cache
 def _product_groups() -> dict[int, _ProductGroup]:
     groups: dict[int, _ProductGroup] = {}
     for f in layout.fields():

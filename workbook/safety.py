@@ -1,21 +1,25 @@
 """Opening untrusted workbook files safely: checks that run before anything parses the file.
 
 ``open_checks`` looks at the bytes and the ZIP directory only, then streams every entry once through
-zlib (bounded by the sizes the directory declares) and reads the prolog of every XML part through
-defusedxml. Only a file that passes is handed to python-calamine or openpyxl. Every rejection is a
-``WorkbookError`` whose Chinese message names the file and says what to do.
+zlib (bounded by the sizes the directory declares) and, in the same pass, feeds the first bytes of every
+XML part to expat until its root element starts: any DTD there is refused. Only a file that passes is
+handed to python-calamine or openpyxl. Every rejection is a ``WorkbookError`` whose Chinese message
+names the file and says what to do.
 
 All XML this package parses goes through ``parse_xml`` / ``iter_xml`` (defusedxml, DTDs forbidden:
-Office never writes one, so any DTD is refused rather than parsed).
+Office never writes one, so any DTD is refused rather than parsed), or, where building elements would
+be too slow (large worksheets), through ``stream_part``: plain expat callbacks with the same handlers
+defusedxml sets to refuse DTDs and entities.
 """
 
 from __future__ import annotations
 
 import os
 import struct
+import xml.parsers.expat as expat
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -27,12 +31,14 @@ from defusedxml import DefusedXmlException
 __all__ = [
     "DEFAULT_LIMITS",
     "OLE2_SIGNATURE",
+    "StopParsing",
     "WorkbookError",
     "ZipLimits",
     "iter_xml",
     "open_checks",
     "parse_xml",
     "read_part",
+    "stream_part",
 ]
 
 OLE2_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")
@@ -115,9 +121,6 @@ def open_checks(path: str | os.PathLike[str], limits: ZipLimits = DEFAULT_LIMITS
             with p.open("rb") as raw:
                 for info in infos:
                     _verify_entry(path, raw, info)
-            for info in infos:
-                if info.filename.lower().endswith(_XML_SUFFIXES):
-                    _check_prolog(path, zf, info.filename)
     except zipfile.BadZipFile as exc:
         raise WorkbookError(path, f"文件已损坏（ZIP 结构无效：{exc}），请重新保存或重新获取该文件") from None
     except OSError as exc:
@@ -155,7 +158,9 @@ def _check_directory(path: str | os.PathLike[str], infos: list[zipfile.ZipInfo],
 def _verify_entry(path: str | os.PathLike[str], raw: IO[bytes], info: zipfile.ZipInfo) -> None:
     """Decompress one entry from its raw bytes, never producing more than the directory declares, and
     check its size and CRC: a corrupt entry, or one whose real size differs from the directory's (a
-    bomb hiding behind a small declared size), is refused before any parser sees it."""
+    bomb hiding behind a small declared size), is refused before any parser sees it. An XML part's
+    first bytes go through ``_Prolog`` on the way (one decompression for both checks)."""
+    prolog = _Prolog(path, info.filename) if info.filename.lower().endswith(_XML_SUFFIXES) else None
     corrupt = WorkbookError(path, f"文件已损坏（条目 {info.filename} 数据错误），请重新保存或重新获取该文件")
     raw.seek(info.header_offset)
     header = raw.read(_LOCAL_HEADER.size)
@@ -186,6 +191,10 @@ def _verify_entry(path: str | os.PathLike[str], raw: IO[bytes], info: zipfile.Zi
                         f"压缩包条目 {info.filename} 的实际大小超过其声明的大小，疑似压缩炸弹，已拒绝打开",
                     )
                 crc = zlib.crc32(out, crc)
+                if prolog is not None and out:
+                    prolog.feed(out)
+                    if prolog.done:
+                        prolog = None
                 if inflater is not None and inflater.eof:
                     break
         if inflater is not None and not inflater.eof:
@@ -194,25 +203,65 @@ def _verify_entry(path: str | os.PathLike[str], raw: IO[bytes], info: zipfile.Zi
         raise corrupt from None
     if produced != info.file_size or crc != info.CRC:
         raise corrupt
+    if prolog is not None:
+        prolog.finish()
 
 
-def _check_prolog(path: str | os.PathLike[str], zf: zipfile.ZipFile, name: str) -> None:
-    """Parse an XML part up to its root element: a DTD (entity declarations, billion laughs, external
-    entities) can only come before it."""
-    with zf.open(name) as fh:
+def _refuse_dtd(parser: expat.XMLParserType, refuse: Callable[..., None]) -> None:
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    parser.UnparsedEntityDeclHandler = refuse
+    parser.ExternalEntityRefHandler = refuse
+
+
+class _RootStarted(Exception):
+    """Raised by the expat handler at the root element: the prolog is over."""
+
+
+class _Prolog:
+    """An XML part parsed up to its root element: a DTD (entity declarations, billion laughs, external
+    entities) can only come before it. Plain expat with the handlers defusedxml's ``forbid_dtd`` sets,
+    fed the bytes as they are decompressed; parsing stops at the root's start tag."""
+
+    def __init__(self, path: str | os.PathLike[str], part: str) -> None:
+        self.path, self.part, self.done = path, part, False
+        self._parser = expat.ParserCreate()
+        _refuse_dtd(self._parser, self._forbidden)
+        self._parser.StartElementHandler = self._root
+
+    def _forbidden(self, *args: object) -> None:
+        raise _dtd_error(self.path, self.part)
+
+    def _root(self, *args: object) -> None:
+        raise _RootStarted
+
+    def feed(self, data: bytes, final: bool = False) -> None:
         try:
-            for _event, _element in DefusedET.iterparse(fh, events=("start",), forbid_dtd=True):
-                return
-        except (DefusedXmlException, ParseError) as exc:
-            raise _xml_error(path, name, exc) from None
+            self._parser.Parse(data, final)
+        except _RootStarted:
+            self.done = True
+        except expat.ExpatError as exc:
+            raise WorkbookError(
+                self.path, f"部件 {self.part} 不是有效的 XML（{exc}），文件可能已损坏"
+            ) from None
+
+    def finish(self) -> None:
+        """The part ended before its root element started: not XML (the parser says why)."""
+        self.feed(b"", final=True)
+        if not self.done:
+            raise WorkbookError(self.path, f"部件 {self.part} 不是有效的 XML（没有根元素），文件可能已损坏")
 
 
 # ------------------------------------------------------------------------------------------------ XML
 
 
+def _dtd_error(path: str | os.PathLike[str], part: str) -> WorkbookError:
+    return WorkbookError(path, f"部件 {part} 含有 DTD 或实体声明（可能是恶意构造的文件），已拒绝打开")
+
+
 def _xml_error(path: str | os.PathLike[str], part: str, exc: Exception) -> WorkbookError:
     if isinstance(exc, DefusedXmlException):
-        return WorkbookError(path, f"部件 {part} 含有 DTD 或实体声明（可能是恶意构造的文件），已拒绝打开")
+        return _dtd_error(path, part)
     return WorkbookError(path, f"部件 {part} 不是有效的 XML（{exc}），文件可能已损坏")
 
 
@@ -241,3 +290,57 @@ def iter_xml(path: str | os.PathLike[str], zf: zipfile.ZipFile, part: str) -> It
         raise WorkbookError(path, f"缺少部件 {part}，文件不是完整的 Excel 工作簿") from None
     except (DefusedXmlException, ParseError) as exc:
         raise _xml_error(path, part, exc) from None
+
+
+class StopParsing(Exception):
+    """Raised by a ``stream_part`` handler to end the parse early (the rest of the part is not read)."""
+
+
+def stream_part(
+    path: str | os.PathLike[str],
+    zf: zipfile.ZipFile,
+    part: str,
+    start: Callable[[str, dict[str, str]], None],
+    end: Callable[[str], None] | None,
+    text: Callable[[str], None],
+    *,
+    namespaces: bool = False,
+    cut: Callable[[bytes], int] | None = None,
+) -> None:
+    """Stream an XML part through expat callbacks (DTDs and entities refused). Element and attribute
+    names are as written (``x:c``), or with ``namespaces`` as ``uri}local`` (ElementTree's ``{uri}local``
+    without the brace). No elements are built, so a large worksheet costs only the callbacks.
+
+    ``cut(data)``, when given, sees the whole part and returns the offset where parsing may end early
+    (nothing the caller needs can follow it), or -1 to parse it all; a part cut short is not checked for
+    well-formedness after the cut."""
+    parser = expat.ParserCreate(namespace_separator="}") if namespaces else expat.ParserCreate()
+
+    def refuse(*args: object) -> None:
+        raise _dtd_error(path, part)
+
+    _refuse_dtd(parser, refuse)
+    parser.buffer_text = True
+    parser.StartElementHandler = start
+    if end is not None:  # fewer callbacks when the caller does not need them
+        parser.EndElementHandler = end
+    parser.CharacterDataHandler = text
+    try:
+        if cut is not None:
+            data = read_part(path, zf, part)
+            stop = cut(data)
+            if stop >= 0:
+                parser.Parse(data[:stop], False)
+            else:
+                parser.Parse(data, True)
+            return
+        with zf.open(part) as fh:
+            while chunk := fh.read(_CHUNK):
+                parser.Parse(chunk, False)
+            parser.Parse(b"", True)
+    except StopParsing:
+        return
+    except KeyError:
+        raise WorkbookError(path, f"缺少部件 {part}，文件不是完整的 Excel 工作簿") from None
+    except expat.ExpatError as exc:
+        raise WorkbookError(path, f"部件 {part} 不是有效的 XML（{exc}），文件可能已损坏") from None

@@ -1,0 +1,681 @@
+"""Cross-application caps: the computation ``xlmv batch`` uses, and ``recalc_book`` that redoes it inside a
+review workbook (from ``xlmv recalc`` through openpyxl, or from the ``MV_RECALC`` macro through xlwings).
+
+``compute`` takes one ``RowInput`` per declared product and the enterprise-year priors, and applies, with
+the engine (``compute_kind``, ``apply_enterprise_cap``; nothing here re-implements a cap):
+
+1. the approved ratio and the project cap (附件3 二.1 cumulative for API projects, 二.2 per year for
+   private deployment). The project's prior is the row's 本项目已获奖励 plus what earlier applications
+   *in this batch* for the same project (same 统一社会信用代码 and product name; for private deployment
+   also the same year) were computed to receive after their own project cap;
+2. the enterprise-year cap (二.3) over all products of one enterprise (统一社会信用代码) in one natural year
+   of the application date, less what it already received that year (``priors``), shared by
+   ``allocation``: ``in_order`` grants in order of application date, then source file path, then product
+   number, until the cap is used up; ``pro_rata`` scales every product alike.
+
+Rows are ordered the same way for step 1, so the result does not depend on the order of the rows in the
+sheet. A product without a usable kind (or from a file that could not be read) takes no part.
+
+``recalc_book`` reads the rows back from the review workbook through a ``ReviewBook`` (``OpenpyxlReview``
+over a file, ``XlwingsReview`` over a live ``xlwings.Book``), recomputes and writes only the computed
+cells (``review.Column.computed``). A value it cannot use (审定比例 ``abc``) is a ``WorkbookError`` naming
+the sheet and cell, and nothing is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Protocol, TextIO
+
+from openpyxl.utils import get_column_letter
+
+from xlmv.cli import os_reason
+from xlmv.errors import InputError
+from xlmv.money import ZERO, format_yuan, to_fen
+from xlmv.parsing import parse_optional_amount, parse_optional_date, parse_ratio
+from xlmv.policy import DEFAULT_POLICY, Policy, PolicyError, load_policy
+from xlmv.reward import Allocation, apply_enterprise_cap, compute_kind
+from xlmv_workbook import review, roundtrip
+from xlmv_workbook.ledger import normalise_name, normalise_uscc
+from xlmv_workbook.review import H
+from xlmv_workbook.safety import WorkbookError, open_checks
+
+__all__ = [
+    "GroupResult",
+    "OpenpyxlReview",
+    "RecalcReport",
+    "RecalcSummary",
+    "ReviewBook",
+    "RowInput",
+    "RowResult",
+    "XlwingsReview",
+    "compute",
+    "group_key",
+    "order_key",
+    "recalc_book",
+    "recalc_file",
+    "run",
+    "tier_label",
+]
+
+UNREADABLE = "无法读取"
+YES, NO = "是", "否"
+MAX_SHOWN_PROBLEMS = 10
+
+
+@dataclass(frozen=True)
+class RowInput:
+    """One product as the caps see it."""
+
+    source: str
+    company: str
+    uscc: str
+    year: int | None
+    date: dt.date | None
+    slot: int
+    name: str
+    kind: str | None  # a kind id or label of the policy; None: takes no part
+    amounts: tuple[Decimal, ...] = ()
+    ratio: Decimal = Decimal(1)
+    prior: Decimal = ZERO  # 本项目已获奖励 (the ledger's, else the workbook's)
+    readable: bool = True  # False: an unreadable file's row (no group either)
+
+
+@dataclass(frozen=True)
+class RowResult:
+    tier: int
+    max_reward: Decimal  # before ratio and caps
+    batch_prior: Decimal  # earlier applications of the same project in this batch
+    capped: Decimal  # after the ratio and the project cap
+    granted: Decimal  # after the enterprise-year cap
+
+
+@dataclass(frozen=True)
+class GroupResult:
+    key: str
+    company: str
+    uscc: str
+    year: int | None
+    projects: int
+    requested: Decimal  # sum of 项目上限后
+    prior: Decimal
+    total: Decimal
+    binding: bool
+
+
+def group_key(uscc: str, year: int | None, source: str) -> str:
+    """The enterprise-year a row belongs to; a row without a code is an enterprise of its own file."""
+    code = normalise_uscc(uscc)
+    return f"{code or '文件:' + source}|{'' if year is None else year}"
+
+
+def order_key(row: RowInput) -> tuple[bool, dt.date, str, int]:
+    """Application date (unknown dates last), then source path, then product number."""
+    return (row.date is None, row.date or dt.date.min, row.source, row.slot)
+
+
+def tier_label(policy: Policy, kind: str, tier: int) -> str:
+    return policy.kind(kind).bands[tier - 1].label if tier > 0 else "不达标"
+
+
+def compute(
+    policy: Policy,
+    rows: Sequence[RowInput],
+    priors: Mapping[str, Decimal],
+    allocation: Allocation = Allocation.IN_ORDER,
+) -> tuple[list[RowResult | None], dict[str, GroupResult]]:
+    """Per row its result (None when it takes no part), and per ``group_key`` the enterprise-year."""
+    results: list[RowResult | None] = [None] * len(rows)
+    order = sorted((n for n, r in enumerate(rows) if r.readable), key=lambda n: order_key(rows[n]))
+    earlier: dict[tuple[str, str, int | None], Decimal] = {}
+    capped: dict[int, tuple[int, Decimal, Decimal, Decimal]] = {}
+    for n in order:
+        row = rows[n]
+        if row.kind is None:
+            continue
+        kind = policy.kind(row.kind)
+        yearly = kind.cap is not None and kind.cap.scope == "project_yearly"
+        project = normalise_name(row.name)
+        key = (normalise_uscc(row.uscc) or row.source, project, row.year if yearly else None)
+        before = earlier.get(key, ZERO) if project else ZERO
+        result = compute_kind(
+            policy, kind, row.amounts, approved_ratio=row.ratio, prior_award=row.prior + before
+        )
+        if project:
+            earlier[key] = before + result.reward
+        capped[n] = (result.tier, result.max_reward, before, result.reward)
+
+    members: dict[str, list[int]] = {}
+    for n in order:
+        members.setdefault(group_key(rows[n].uscc, rows[n].year, rows[n].source), []).append(n)
+    groups: dict[str, GroupResult] = {}
+    for key, indexes in members.items():
+        first = rows[indexes[0]]
+        taking = [n for n in indexes if n in capped]
+        prior = priors.get(key, ZERO)
+        enterprise = apply_enterprise_cap(
+            policy,
+            [capped[n][3] for n in taking],
+            prior_same_year=prior,
+            year=first.year,
+            allocation=allocation,
+        )
+        for n, granted in zip(taking, enterprise.granted, strict=True):
+            tier, maximum, before, reward = capped[n]
+            results[n] = RowResult(tier, maximum, before, reward, granted)
+        groups[key] = GroupResult(
+            key=key,
+            company=next((rows[n].company for n in indexes if rows[n].company), ""),
+            uscc=normalise_uscc(first.uscc),
+            year=first.year,
+            projects=sum(1 for n in indexes if rows[n].slot > 0),
+            requested=sum((capped[n][3] for n in taking), ZERO),
+            prior=prior,
+            total=enterprise.total,
+            binding=enterprise.cap is not None and enterprise.cap.binding,
+        )
+    return results, groups
+
+
+# ------------------------------------------------------------------------------------- the workbook
+
+
+class ReviewBook(Protocol):
+    """What ``recalc_book`` needs from an open review workbook."""
+
+    @property
+    def source(self) -> str: ...
+
+    def sheet_names(self) -> list[str]: ...
+
+    def read_sheet(self, sheet: str) -> list[list[object]]:
+        """The sheet's cell values from A1 to the last used cell, row by row (empty cells ``None``)."""
+        ...
+
+    def write_column(
+        self, sheet: str, column: int, first_row: int, values: Sequence[object], number_format: str | None
+    ) -> None:
+        """Write ``values`` down one column (1-based ``column`` and ``first_row``); ``Decimal`` money,
+        ``str`` text (always as text), ``None`` to clear."""
+        ...
+
+
+@dataclass
+class RecalcSummary:
+    """What a recalculation did."""
+
+    rows: int  # products that took part
+    groups: int
+    total: Decimal
+    written: set[tuple[str, int, int]] = field(default_factory=set)  # (sheet, row, column), 1-based
+
+
+def _cell_ref(sheet: str, row: int, column: int) -> str:
+    return f"{sheet}!{get_column_letter(column)}{row}"
+
+
+def _columns(
+    book: ReviewBook, sheet: str, header: Sequence[object], wanted: Sequence[review.Column]
+) -> dict[str, int]:
+    index = review.header_index(header)
+    found = {c.header: index.get(review.header_key(c.header)) for c in wanted}
+    missing = [h for h, n in found.items() if n is None]
+    if missing:
+        raise WorkbookError(
+            book.source,
+            f"工作表“{sheet}”第 1 行缺少列标题：{'、'.join(missing)}；重算按列标题查找各列，请恢复原标题",
+        )
+    return {h: n for h, n in found.items() if n is not None}
+
+
+def _settings(book: ReviewBook) -> dict[str, str]:
+    if review.SETTINGS not in book.sheet_names() or review.DETAIL not in book.sheet_names():
+        raise WorkbookError(
+            book.source,
+            f"不是 xlmv batch 生成的复核汇总表（缺少工作表“{review.SETTINGS}”或“{review.DETAIL}”），无法重算",
+        )
+    values = {}
+    for row in book.read_sheet(review.SETTINGS)[1:]:
+        if len(row) >= 2 and row[0] is not None:
+            values[str(row[0]).strip()] = "" if row[1] is None else str(row[1]).strip()
+    if values.get(review.SETTING_KIND) != review.KIND:
+        raise WorkbookError(book.source, f"工作表“{review.SETTINGS}”不是 xlmv 复核设置，无法重算")
+    return values
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _int(value: object) -> int | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        raise ValueError
+    if isinstance(value, (int, float)) and float(value).is_integer():
+        return int(value)
+    text = str(value).strip()
+    if text.isdigit():
+        return int(text)
+    raise ValueError
+
+
+def _amounts(value: object) -> tuple[Decimal, ...]:
+    text = _text(value)
+    return tuple(Decimal(part) for part in text.split(";") if part.strip()) if text else ()
+
+
+class _Problems:
+    def __init__(self, book: ReviewBook) -> None:
+        self.book, self.items = book, []
+
+    def add(self, sheet: str, row: int, column: int, message: str) -> None:
+        self.items.append(f"{_cell_ref(sheet, row, column + 1)}：{message}")
+
+    def raise_any(self) -> None:
+        if self.items:
+            more = (
+                f"（另有 {len(self.items) - MAX_SHOWN_PROBLEMS} 处）"
+                if len(self.items) > MAX_SHOWN_PROBLEMS
+                else ""
+            )
+            raise WorkbookError(
+                self.book.source, "无法重算，请先修正：" + "；".join(self.items[:MAX_SHOWN_PROBLEMS]) + more
+            )
+
+
+def _ratio(value: object) -> Decimal | None:
+    blank = value is None or (isinstance(value, str) and not value.strip())
+    return None if blank else parse_ratio(value, field=H.RATIO)
+
+
+@dataclass
+class _Line:
+    """One data row of a sheet, read by header."""
+
+    at: Mapping[str, int]
+    number: int
+    values: Sequence[object]
+    problems: _Problems
+
+    def get(self, header: str) -> object:
+        n = self.at[header]
+        return self.values[n] if n < len(self.values) else None
+
+    def text(self, header: str) -> str:
+        return _text(self.get(header))
+
+    def parse(self, header: str, parser: Any, default: Any) -> Any:
+        raw = self.get(header)
+        try:
+            value = parser(raw)
+        except (InputError, ValueError, ArithmeticError) as exc:
+            shown = exc.message() if isinstance(exc, InputError) else f"{header}无效：{raw!r}"
+            self.problems.add(review.DETAIL, self.number, self.at[header], shown)
+            return default
+        return default if value is None else value
+
+
+def _blank_row(values: Sequence[object]) -> bool:
+    return all(v is None or (isinstance(v, str) and not v.strip()) for v in values)
+
+
+def _row_input(line: _Line, policy: Policy) -> RowInput:
+    source = line.text(H.SOURCE)
+    if line.text(H.STATUS) == UNREADABLE or not source:
+        return RowInput(source, "", "", None, None, 0, "", None, readable=False)
+    kind: str | None = None
+    if line.text(H.KIND):
+        try:
+            kind = policy.kind(line.text(H.KIND)).id
+        except KeyError:
+            kind = None
+    return RowInput(
+        source=source,
+        company=line.text(H.COMPANY),
+        uscc=line.text(H.USCC),
+        year=line.parse(H.YEAR, _int, None),
+        date=line.parse(H.DATE, lambda v: parse_optional_date(v, field=H.DATE), None),
+        slot=line.parse(H.SLOT, _int, 0),
+        name=line.text(H.PRODUCT),
+        kind=kind,
+        amounts=line.parse(H.AMOUNTS, _amounts, ()) if kind is not None else (),
+        ratio=line.parse(H.RATIO, _ratio, Decimal(1)),
+        prior=line.parse(H.PRIOR, lambda v: parse_optional_amount(v, field=H.PRIOR), ZERO),
+    )
+
+
+def _read_rows(
+    book: ReviewBook, policy: Policy, problems: _Problems
+) -> tuple[list[RowInput], list[int], dict[str, int]]:
+    table = book.read_sheet(review.DETAIL)
+    if not table:
+        raise WorkbookError(book.source, f"工作表“{review.DETAIL}”为空，无法重算")
+    at = _columns(book, review.DETAIL, table[0], review.DETAIL_COLUMNS)
+    rows: list[RowInput] = []
+    sheet_rows: list[int] = []
+    for number, values in enumerate(table[1:], start=2):
+        if not _blank_row(values):
+            rows.append(_row_input(_Line(at, number, values, problems), policy))
+            sheet_rows.append(number)
+    return rows, sheet_rows, at
+
+
+def _read_priors(
+    book: ReviewBook, problems: _Problems
+) -> tuple[dict[str, Decimal], dict[str, int], dict[str, int], int]:
+    """Priors by group key, the sheet row of each key, the columns, and the last used row."""
+    if review.SUMMARY not in book.sheet_names():
+        raise WorkbookError(book.source, f"缺少工作表“{review.SUMMARY}”，无法重算")
+    table = book.read_sheet(review.SUMMARY)
+    if not table:
+        raise WorkbookError(book.source, f"工作表“{review.SUMMARY}”为空，无法重算")
+    at = _columns(book, review.SUMMARY, table[0], review.SUMMARY_COLUMNS)
+    priors: dict[str, Decimal] = {}
+    where: dict[str, int] = {}
+    last = 1
+    for number, values in enumerate(table[1:], start=2):
+        if _blank_row(values):
+            continue
+        last = number
+        key_at, prior_at = at[H.GROUP], at[H.YEAR_PRIOR]
+        key = _text(values[key_at]) if key_at < len(values) else ""
+        if not key or key in where:
+            continue
+        raw = values[prior_at] if prior_at < len(values) else None
+        try:
+            priors[key] = parse_optional_amount(raw, field=H.YEAR_PRIOR) or ZERO
+        except InputError as exc:
+            problems.add(review.SUMMARY, number, prior_at, exc.message())
+        where[key] = number
+    return priors, where, at, last
+
+
+def _runs(rows: Sequence[int]) -> list[tuple[int, int]]:
+    """Contiguous runs of sheet rows as (first index, count) into ``rows`` (which is ascending)."""
+    runs: list[tuple[int, int]] = []
+    start = 0
+    for n in range(1, len(rows) + 1):
+        if n == len(rows) or rows[n] != rows[n - 1] + 1:
+            runs.append((start, n - start))
+            start = n
+    return runs
+
+
+def _money(value: Decimal | None) -> Decimal | None:
+    return None if value is None else to_fen(value)
+
+
+def recalc_book(book: ReviewBook) -> RecalcSummary:
+    """Recompute a review workbook's computed cells from its input cells, with the allocation rule and
+    policy recorded in its settings sheet; returns what was done (and which cells were written)."""
+    settings = _settings(book)
+    try:
+        allocation = Allocation(settings.get(review.SETTING_ALLOCATION) or Allocation.IN_ORDER.value)
+    except ValueError:
+        raise WorkbookError(
+            book.source,
+            f"工作表“{review.SETTINGS}”中的分配规则 {settings.get(review.SETTING_ALLOCATION)!r} 无效，"
+            "应为 in_order 或 pro_rata",
+        ) from None
+    try:
+        policy = load_policy(settings.get(review.SETTING_POLICY) or DEFAULT_POLICY)
+    except PolicyError as exc:
+        raise WorkbookError(book.source, f"复核设置中的政策无法加载：{exc}") from None
+    problems = _Problems(book)
+    rows, sheet_rows, at = _read_rows(book, policy, problems)
+    priors, where, summary_at, last = _read_priors(book, problems)
+    problems.raise_any()
+    results, groups = compute(policy, rows, priors, allocation)
+
+    summary = RecalcSummary(
+        rows=sum(1 for r in results if r is not None),
+        groups=len(groups),
+        total=sum((g.total for g in groups.values()), ZERO),
+    )
+    taking = [n for n, r in enumerate(results) if r is not None]
+    computed = {
+        H.CAPPED: lambda r: _money(r.capped),
+        H.GRANTED: lambda r: _money(r.granted),
+        H.BATCH_PRIOR: lambda r: _money(r.batch_prior),
+    }
+    for start, count in _runs([sheet_rows[n] for n in taking]):
+        chunk = [results[n] for n in taking[start : start + count]]
+        for header, value_of in computed.items():
+            column = at[header] + 1
+            book.write_column(
+                review.DETAIL, column, sheet_rows[taking[start]], [value_of(r) for r in chunk], review.MONEY
+            )
+            summary.written.update(
+                (review.DETAIL, sheet_rows[taking[start]] + k, column) for k in range(count)
+            )
+
+    _write_groups(book, groups, where, summary_at, last, summary)
+    return summary
+
+
+def _group_values(group: GroupResult | None) -> dict[str, object]:
+    if group is None:  # no row belongs to it any more
+        return {H.PROJECTS: 0, H.REQUESTED: ZERO, H.TOTAL: ZERO, H.BINDING: NO}
+    return {
+        H.PROJECTS: group.projects,
+        H.REQUESTED: to_fen(group.requested),
+        H.TOTAL: to_fen(group.total),
+        H.BINDING: YES if group.binding else NO,
+    }
+
+
+def _write_groups(
+    book: ReviewBook,
+    groups: Mapping[str, GroupResult],
+    where: Mapping[str, int],
+    at: Mapping[str, int],
+    last: int,
+    summary: RecalcSummary,
+) -> None:
+    formats = {c.header: c.number_format for c in review.SUMMARY_COLUMNS}
+    by_row = sorted(where.items(), key=lambda item: item[1])
+    for header in (H.PROJECTS, H.REQUESTED, H.TOTAL, H.BINDING):
+        column = at[header] + 1
+        for start, count in _runs([row for _, row in by_row]):
+            keys = [key for key, _ in by_row[start : start + count]]
+            first = by_row[start][1]
+            book.write_column(
+                review.SUMMARY,
+                column,
+                first,
+                [_group_values(groups.get(k))[header] for k in keys],
+                formats[header],
+            )
+            summary.written.update((review.SUMMARY, first + k, column) for k in range(count))
+    new = [g for key, g in groups.items() if key not in where]
+    if not new:
+        return
+    values = {
+        H.ENTERPRISE: [g.company for g in new],
+        H.USCC: [g.uscc for g in new],
+        H.GROUP_YEAR: [g.year for g in new],
+        H.YEAR_PRIOR: [to_fen(g.prior) for g in new],
+        H.YEAR_PRIOR_SOURCE: ["无" for _ in new],
+        H.GROUP: [g.key for g in new],
+    }
+    for header in (H.PROJECTS, H.REQUESTED, H.TOTAL, H.BINDING):
+        values[header] = [_group_values(g)[header] for g in new]
+    for header, column_values in values.items():
+        column = at[header] + 1
+        book.write_column(review.SUMMARY, column, last + 1, column_values, formats.get(header))
+        summary.written.update((review.SUMMARY, last + 1 + k, column) for k in range(len(new)))
+
+
+# ------------------------------------------------------------------------------------------ adapters
+
+
+class OpenpyxlReview:
+    """A review workbook loaded with openpyxl (``openpyxl.Workbook``); the caller saves it."""
+
+    def __init__(self, workbook: Any, source: str | os.PathLike[str]) -> None:
+        self.workbook = workbook
+        self._source = os.fspath(source)
+
+    @property
+    def source(self) -> str:
+        return self._source
+
+    def sheet_names(self) -> list[str]:
+        return list(self.workbook.sheetnames)
+
+    def read_sheet(self, sheet: str) -> list[list[object]]:
+        ws = self.workbook[sheet]
+        return [list(row) for row in ws.iter_rows(values_only=True)]
+
+    def write_column(
+        self, sheet: str, column: int, first_row: int, values: Sequence[object], number_format: str | None
+    ) -> None:
+        ws = self.workbook[sheet]
+        for k, value in enumerate(values):
+            cell = ws.cell(row=first_row + k, column=column)
+            cell.value = review.cell_text(value) if isinstance(value, str) else value
+            if isinstance(value, str):
+                cell.data_type = "s"
+            if number_format and value is not None and cell.number_format == "General":
+                cell.number_format = number_format
+
+
+def _com_value(value: object) -> object:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, str):
+        return "'" + value if value.startswith(("=", "+", "-", "@")) else value
+    return value
+
+
+class XlwingsReview:
+    """A live review workbook through xlwings (``XlwingsReview(xlwings.Book.caller())``), classic object
+    model only: ``book.sheets``, ``sheet.used_range``, ``sheet.range((row, column), (row, column))``."""
+
+    def __init__(self, book: Any) -> None:
+        self.book = book
+
+    @property
+    def source(self) -> str:
+        return str(getattr(self.book, "fullname", None) or self.book.name)
+
+    def sheet_names(self) -> list[str]:
+        return [s.name for s in self.book.sheets]
+
+    def read_sheet(self, sheet: str) -> list[list[object]]:
+        used = self.book.sheets[sheet].used_range
+        values = used.options(ndim=2).value or []
+        top, left = used.row, used.column
+        pad = [None] * (left - 1)
+        rows: list[list[object]] = [[] for _ in range(top - 1)]
+        rows += [pad + list(r) for r in values]
+        return rows
+
+    def write_column(
+        self, sheet: str, column: int, first_row: int, values: Sequence[object], number_format: str | None
+    ) -> None:
+        if not values:
+            return
+        target = self.book.sheets[sheet].range((first_row, column), (first_row + len(values) - 1, column))
+        if number_format:
+            target.number_format = number_format
+        target.value = [[_com_value(v)] for v in values]
+
+
+# ---------------------------------------------------------------------------------------- the file
+
+
+@dataclass(frozen=True)
+class RecalcReport:
+    """Where the recalculated workbook went, and why not over the original when it did not."""
+
+    source: Path
+    written: Path
+    in_place: bool
+    reasons: list[str]  # what openpyxl would lose (why not in place; what an ``-o`` copy lacks)
+    summary: RecalcSummary
+
+
+def _refuse_locked(path: Path) -> None:
+    lock = roundtrip.excel_lock(path)
+    if lock is not None:
+        raise WorkbookError(
+            path, f"该文件正在 Excel 中打开（存在锁文件 {lock.name}），请先在 Excel 中保存并关闭后再重算"
+        )
+
+
+def recalc_file(path: str | os.PathLike[str], output: str | os.PathLike[str] | None = None) -> RecalcReport:
+    """Recalculate a review workbook file: over itself when the round trip is provably lossless (see
+    ``roundtrip``), else into ``<name>-重算.xlsx`` beside it; to ``output`` when given (the original is
+    then only read). Raises ``WorkbookError`` (naming the file, and the cell) when it cannot."""
+    source = Path(path)
+    open_checks(source)
+    if source.suffix.lower() not in (".xlsx", ".xlsm"):
+        raise WorkbookError(source, "复核汇总表应为 .xlsx 或 .xlsm 工作簿")
+    target = Path(output) if output is not None else source
+    in_place = target.resolve() == source.resolve()
+    if target.suffix.lower() != source.suffix.lower():
+        raise WorkbookError(target, f"输出文件的扩展名应与原文件相同（{source.suffix}）")
+    _refuse_locked(source if in_place else target)
+    lost = roundtrip.unsupported_parts(source)
+    try:
+        workbook = roundtrip.load(source)
+    except Exception as exc:  # openpyxl raises many kinds on malformed parts
+        raise WorkbookError(
+            source, f"无法打开工作簿（{type(exc).__name__}），文件可能已损坏，请在 Excel 中重新保存"
+        ) from None
+    summary = recalc_book(OpenpyxlReview(workbook, source))
+    fd, temp = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=source.suffix, dir=target.parent)
+    os.close(fd)
+    try:
+        workbook.save(temp)
+        reasons = lost or roundtrip.differences(source, temp, summary.written)
+        if in_place and reasons:
+            target = source.with_name(f"{source.stem}-重算{source.suffix}")
+            _refuse_locked(target)
+            in_place = False
+        os.replace(temp, target)
+    finally:
+        Path(temp).unlink(missing_ok=True)
+    return RecalcReport(source, target, in_place, reasons, summary)
+
+
+def run(path: str, output: str | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """The ``xlmv recalc`` command: 0 written, 2 could not recalculate (the message says why)."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    try:
+        report = recalc_file(path, output)
+    except WorkbookError as exc:
+        print(f"xlmv recalc：{exc}", file=err)
+        return 2
+    except OSError as exc:
+        print(f"xlmv recalc：无法写入 {output or path}：{os_reason(exc)}", file=err)
+        return 2
+    s = report.summary
+    print(f"已重算 {s.rows} 项产品、{s.groups} 个企业年度；可获奖励合计 {format_yuan(s.total)} 元", file=out)
+    lost = "、".join(report.reasons)
+    if report.in_place:
+        print(f"已写回原文件：{report.written}", file=out)
+    elif output is None:
+        print(
+            f"原文件含有保存时会丢失的内容（{lost}），为免丢失未覆盖原文件；重算结果已写入：{report.written}",
+            file=out,
+        )
+    else:
+        print(f"已写入：{report.written}", file=out)
+        if report.reasons:
+            print(f"注意：输出文件不含原文件中的以下内容：{lost}", file=out)
+    return 0
