@@ -38,6 +38,12 @@ def _amount(label: str) -> Callable[[str], Decimal]:
     return convert
 
 
+def _jobs(text: str) -> int:
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"进程数应为不小于 1 的整数：{text!r}")
+    return int(text)
+
+
 def _ratio(text: str) -> Decimal:
     try:
         return parse_ratio(text, field="审定比例")
@@ -123,6 +129,68 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("files", nargs="+", metavar="文件", help="申报表工作簿，可给出多个")
     check.add_argument("--json", action="store_true", help="输出 JSON（每个文件一个对象的列表）")
 
+    export = commands.add_parser(
+        "export",
+        help="导出只含数值的正式申报表（附件3-3）和承诺书（附件3-4），带校验码；可选 PDF",
+        description="由填好的申报表导出提交用工作簿：附件3-3 申报表、附件3-4 承诺书、材料清单、奖励测算，"
+        "全部为数值（不含公式），带校验码；文件名取自企业名称和第一个产品名称，不覆盖已有文件。"
+        "退出码 0 已导出，1 申报表有错误未导出，2 文件无法读取或无法写入",
+    )
+    export.add_argument("file", metavar="文件", help="填好的申报表工作簿（.xlsx/.xlsm）")
+    export.add_argument("-o", "--output", required=True, metavar="文件夹", help="输出文件夹（不存在则创建）")
+    export.add_argument(
+        "--pdf", action="store_true", help="同时生成申报表和承诺书的 PDF（需 LibreOffice 或 Windows Excel）"
+    )
+    export.add_argument(
+        "--force", action="store_true", help="申报表有错误时仍然导出（错误列在“奖励测算”表末）"
+    )
+
+    verify = commands.add_parser(
+        "verify",
+        help="核对导出文件的校验码，指出导出后被改动的单元格",
+        description="核对 xlmv export 导出的文件：校验码、每个命名单元格的值、按当前政策重新计算的奖励。"
+        "退出码 0 校验通过，1 有不一致，2 文件无法读取",
+    )
+    verify.add_argument("files", nargs="+", metavar="文件", help="导出的工作簿，可给出多个")
+
+    batch = commands.add_parser(
+        "batch",
+        help="批量复核：多份申报表跨申报合并测算（企业年度上限、项目上限、已获奖励），输出复核汇总表",
+        description="读取多份填好的申报表（文件或文件夹），按同一企业同一自然年合并适用企业年度上限、"
+        "按项目适用项目上限（已获奖励取自台账，台账没有的取申报表填写的数），输出复核汇总工作簿。"
+        "退出码 0 全部通过，1 有申报表有错误或无法读取，2 命令无法执行（无输入、台账有误、输出无法写入）",
+    )
+    batch.add_argument("inputs", nargs="+", metavar="输入", help="申报表文件或文件夹（递归查找 .xlsx/.xlsm）")
+    batch.add_argument(
+        "-o", "--output", required=True, metavar="文件", help="输出的复核汇总工作簿，如 复核汇总.xlsx"
+    )
+    batch.add_argument(
+        "--ledger",
+        metavar="文件",
+        help="已获奖励台账（.xlsx/.csv，列：统一社会信用代码、项目名称、年度、已获奖励（元））",
+    )
+    batch.add_argument(
+        "--allocation",
+        choices=["in_order", "pro_rata"],
+        default="in_order",
+        help="企业年度上限的分配规则：in_order 按申报日期先后（默认），pro_rata 按比例",
+    )
+    batch.add_argument(
+        "--jobs", type=_jobs, metavar="N", help="并行读取的进程数，默认为 CPU 核数；1 为不并行"
+    )
+    batch.add_argument(
+        "--progress", action="store_true", default=None, help="在标准错误输出显示进度（终端中默认显示）"
+    )
+
+    recalc = commands.add_parser(
+        "recalc",
+        help="按复核汇总表中修改后的审定比例、已获奖励重新计算",
+        description="重新计算复核汇总表（xlmv batch 生成）的计算列：项目上限后、企业年度上限后和按企业汇总。"
+        "能无损保存时写回原文件，否则写入“<原名>-重算.xlsx”并说明原因。退出码 0 已重算，2 无法重算",
+    )
+    recalc.add_argument("file", metavar="文件", help="复核汇总工作簿")
+    recalc.add_argument("-o", "--output", metavar="文件", help="另存为此文件（原文件不变）")
+
     excel = commands.add_parser(
         "excel",
         help="Windows Excel 插件设置",
@@ -177,7 +245,47 @@ def run_excel(args: argparse.Namespace) -> int:
     return setup()
 
 
-COMMANDS = {"calc": run_calc, "template": run_template, "excel": run_excel, "check": run_check}
+def run_batch(args: argparse.Namespace) -> int:
+    from xlmv_workbook.batch import run
+
+    return run(
+        args.inputs,
+        args.output,
+        ledger_path=args.ledger,
+        allocation=args.allocation,
+        jobs=args.jobs,
+        progress=args.progress,
+    )
+
+
+def run_recalc(args: argparse.Namespace) -> int:
+    from xlmv_workbook.recalc import run
+
+    return run(args.file, args.output)
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from xlmv_workbook.export import run
+
+    return run(args.file, args.output, force=args.force, pdf=args.pdf)
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    from xlmv_workbook.verify import run
+
+    return run(args.files)
+
+
+COMMANDS = {
+    "calc": run_calc,
+    "template": run_template,
+    "excel": run_excel,
+    "check": run_check,
+    "export": run_export,
+    "verify": run_verify,
+    "batch": run_batch,
+    "recalc": run_recalc,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

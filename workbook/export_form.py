@@ -1,0 +1,251 @@
+"""The ``附件3-3 申报表`` sheet of the export: 第一部分 (company), 第二部分 once per product with its
+产品申报费用 in 万元 (``Fees``, ``fees_of``), 补充说明, and the 奖励测算 summary after the form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from openpyxl.worksheet.worksheet import Worksheet
+
+from xlmv.assess import Assessment
+from xlmv.declaration import ApiService, Declaration, PrivateProcurement, Product
+from xlmv.money import ZERO, to_wan
+from xlmv.policy import Policy
+from xlmv_workbook import styles as S
+from xlmv_workbook.export_writer import (
+    LEFT,
+    TIER_FORMAT,
+    TOP_WRAP,
+    Writer,
+    kind_label,
+    print_page,
+    product_kind,
+    put_input,
+    tier_of,
+)
+
+if TYPE_CHECKING:
+    from xlmv_workbook.export import Issue
+
+FORM = "附件3-3 申报表"
+
+FORM_WIDTHS = {"A": 16, "B": 18, "C": 14, "D": 16, "E": 22, "F": 14}
+COMPANY_PAIRS = (  # 附件3-3 第一部分, in the form's order and words
+    (("企业名称", "company.name"), ("统一社会信用代码", "company.uscc")),
+    (("注册地址", "company.registered_address"), ("单位性质", "company.unit_type")),
+    (("联系地址", "company.contact_address"), ("联系邮箱", "company.email")),
+    (("申报联系人", "company.contact_person"), ("联系人手机", "company.mobile")),
+    (("企业上一年营收", "company.revenue_last_year"), ("员工数量", "company.employees")),
+    (
+        ("大模型应用产品\n2024年上半年收入", "company.product_revenue_h1_2024"),
+        ("国民经济行业分类代码", "company.industry_code"),
+    ),
+)
+COMPANY_TEXTS = (("企业基本情况介绍", "company.introduction"), ("企业所处行业排名", "company.ranking"))
+_VALUE_FORMATS = {
+    "company.revenue_last_year": '#,##0.00" 元"',
+    "company.product_revenue_h1_2024": '#,##0.00" 元"',
+}
+_INTEGER_FORMATS = {"company.employees": '0" 人"'}
+
+
+@dataclass(frozen=True)
+class Fees:
+    """One product's 产品申报费用, in yuan; the form shows each line in 万元, converted once."""
+
+    services: tuple[tuple[int, ApiService], ...]
+    procurement_row: PrivateProcurement | None
+    api: Decimal
+    procurement: Decimal
+    compute: Decimal
+    data: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.api + self.procurement + self.compute + self.data
+
+
+def fees_of(policy: Policy, product: Product) -> Fees:
+    """API services count for a per-service kind, the procurement row for a per-project kind (both when
+    the kind is unknown), as in the template's 产品申报费用 row."""
+    kind = product_kind(policy, product)
+    services = tuple(enumerate(product.services)) if kind is None or kind.basis == "per_service" else ()
+    p = product.procurement if kind is None or kind.basis == "per_project" else None
+    return Fees(
+        services=services,
+        procurement_row=p,
+        api=sum((s.claimed_amount or ZERO for _, s in services), ZERO),
+        procurement=(p.procurement_amount or ZERO) if p else ZERO,
+        compute=p.compute_fees if p else ZERO,
+        data=p.data_fees if p else ZERO,
+    )
+
+
+def write_form(w: Writer, decl: Declaration, a: Assessment, policy: Policy, issues: Sequence[Issue]) -> str:
+    """Build 附件3-3; returns the cell that will show the 校验码."""
+    ws = w.sheet(FORM, FORM_WIDTHS)
+    S.text(ws, "A1", "附件3-3", bold=True)
+    S.label(ws, "D1", "校验码")
+    S.title(ws, "A2", "模型券奖励申报表", "A2:F2")
+    ws.row_dimensions[2].height = 30
+    w.header(ws, 3, "第一部分 申请基本情况——申请企业情况（加盖公章）", "F")
+    row = 4
+    company = decl.company.model_dump()
+    for (left, left_path), (right, right_path) in COMPANY_PAIRS:
+        for (text, path), (label_col, value_span) in (
+            ((left, left_path), ("A", "B{r}:C{r}")),
+            ((right, right_path), ("D", "E{r}:F{r}")),
+        ):
+            w.label(ws, f"{label_col}{row}", text)
+            span = value_span.format(r=row)
+            fmt = _VALUE_FORMATS.get(path) or _INTEGER_FORMATS.get(path)
+            put_input(
+                w, ws, span.split(":")[0], path, company[path.split(".")[1]], span=span, number_format=fmt
+            )
+        row += 1
+    for text, path in COMPANY_TEXTS:
+        w.label(ws, f"A{row}", text)
+        put_input(w, ws, f"B{row}", path, company[path.split(".")[1]], span=f"B{row}:F{row}")
+        ws.row_dimensions[row].height = max(ws.row_dimensions[row].height or 0, 45)
+        row += 1
+    for index, product in enumerate(decl.products):
+        row = _form_product(w, ws, row + 1, policy, product, index, len(decl.products))
+    row += 1
+    w.label(ws, f"A{row}", "补充说明")
+    put_input(w, ws, f"B{row}", "supplementary", decl.supplementary, span=f"B{row}:F{row}")
+    ws.row_dimensions[row].height = max(ws.row_dimensions[row].height or 0, 45)
+    row = _form_summary(w, ws, row + 2, decl, a, policy, issues)
+    ws.freeze_panes = "A3"
+    print_page(ws, f"A1:F{row}", "1:2")
+    return "E1"
+
+
+def _form_product(
+    w: Writer, ws: Worksheet, row: int, policy: Policy, product: Product, index: int, count: int
+) -> int:
+    """One 第二部分 block from ``row``; returns its last row."""
+    at = f"products[{index}]."
+    suffix = f"（产品{index + 1}/{count}）" if count > 1 else ""
+    w.header(ws, row, f"第二部分 大模型应用产品基本情况{suffix}", "F")
+    row += 1
+    for text, attr, value in (
+        ("产品名称", "name", product.name),
+        ("产品类型", "product_type", product.product_type),
+        ("产品上线时间", "launch_date", product.launch_date),
+    ):
+        w.label(ws, f"A{row}", text)
+        put_input(w, ws, f"B{row}", at + attr, value, span=f"B{row}:F{row}", align=LEFT)
+        row += 1
+    w.label(ws, f"A{row}", "应用场景说明")
+    put_input(w, ws, f"B{row}", at + "scenario", product.scenario)
+    put_input(w, ws, f"C{row}", at + "scenario_note", product.scenario_note, span=f"C{row}:F{row}")
+    row += 1
+    row = _form_fees(w, ws, row, policy, product, index)
+    for text, attr, value, minimum in (
+        ("产品说明", "description", product.description, 90),
+        ("产品成效说明", "outcomes", product.outcomes, 45),
+    ):
+        w.label(ws, f"A{row}", text)
+        put_input(w, ws, f"B{row}", at + attr, value, span=f"B{row}:F{row}", align=TOP_WRAP)
+        ws.row_dimensions[row].height = max(ws.row_dimensions[row].height or 0, minimum)
+        row += 1
+    return row - 1
+
+
+def _form_fees(w: Writer, ws: Worksheet, row: int, policy: Policy, product: Product, index: int) -> int:
+    """产品申报费用（万元）: one line per API service, the API subtotal, the procurement, compute fees on their
+    own line, data fees and the total; returns the next free row."""
+    at = f"products[{index}]."
+    p = f"MV_P{index + 1}_"
+    fees = fees_of(policy, product)
+    first = row
+    for s, service in fees.services:
+        S.text(ws, f"B{row}", "API调用费用").border = S.BORDER
+        put_input(w, ws, f"C{row}", f"{at}services[{s}].provider", service.provider, span=f"C{row}:D{row}")
+        put_input(w, ws, f"E{row}", f"{at}services[{s}].model_name", service.model_name)
+        claimed = None if service.claimed_amount is None else to_wan(service.claimed_amount)
+        w.put(ws, f"F{row}", f"{p}S{s + 1}_CLAIMED_WAN", "wan", claimed)
+        row += 1
+    procurement = fees.procurement_row
+    lines: list[tuple[str, str, Decimal, str | None]] = [
+        ("API调用费用小计", "FEE_API", fees.api, None),
+        ("大模型采购费用", "FEE_PROCUREMENT", fees.procurement, "procurement"),
+        ("算力费用", "FEE_COMPUTE", fees.compute, "单独列出，不计入大模型采购费用"),
+        ("数据费用", "FEE_DATA", fees.data, "不计入大模型采购费用"),
+        ("合计", "FEE_TOTAL", fees.total, None),
+    ]
+    for text, suffix, amount, detail in lines:
+        S.text(ws, f"B{row}", text, bold=suffix == "FEE_TOTAL").border = S.BORDER
+        if detail == "procurement":
+            put_input(
+                w,
+                ws,
+                f"C{row}",
+                f"{at}procurement.provider",
+                procurement.provider if procurement else "",
+                span=f"C{row}:D{row}",
+            )
+            put_input(
+                w, ws, f"E{row}", f"{at}procurement.model_name", procurement.model_name if procurement else ""
+            )
+        else:
+            ws.merge_cells(f"C{row}:E{row}")
+            S.border_span(ws, f"C{row}:E{row}")
+            if detail:
+                S.text(ws, f"C{row}", detail).font = S.font(size=9)
+        w.put(ws, f"F{row}", f"{p}{suffix}", "wan", to_wan(amount), bold=suffix == "FEE_TOTAL")
+        ws.row_dimensions[row].height = max(ws.row_dimensions[row].height or 0, 20)
+        row += 1
+    ws.merge_cells(f"A{first}:A{row - 1}")
+    S.label(ws, f"A{first}", "产品申报费用\n（万元）")
+    S.border_span(ws, f"A{first}:A{row - 1}")
+    return row
+
+
+def _form_summary(
+    w: Writer,
+    ws: Worksheet,
+    row: int,
+    decl: Declaration,
+    a: Assessment,
+    policy: Policy,
+    issues: Sequence[Issue],
+) -> int:
+    """The 奖励测算 summary after the form (not part of 附件3-3); returns its last row."""
+    w.header(ws, row, "奖励测算（xlmv 按申报内容自动计算，供审核参考，不属于附件3-3 原表内容）", "F")
+    row += 1
+    for column, text in zip(
+        "ABCDEF", ("产品", "产品名称", "申报方式", "档位", "项目奖励（元）", "核定奖励（元）"), strict=True
+    ):
+        w.label(ws, f"{column}{row}", text)
+    row += 1
+    for pa, product in zip(a.products, decl.products, strict=True):
+        n = pa.index + 1
+        w.label(ws, f"A{row}", f"产品{n}")
+        w.put(ws, f"B{row}", f"MV_F_P{n}_NAME", "text", product.name)
+        w.put(ws, f"C{row}", f"MV_F_P{n}_KIND", "text", kind_label(policy, product))
+        w.put(ws, f"D{row}", f"MV_F_P{n}_TIER", "int", tier_of(pa), number_format=TIER_FORMAT)
+        reward = pa.result.reward if pa.result is not None else ZERO
+        w.put(ws, f"E{row}", f"MV_F_P{n}_REWARD", "money", reward, fill=S.COMPUTED_FILL)
+        w.put(ws, f"F{row}", f"MV_F_P{n}_GRANTED", "money", pa.granted, fill=S.COMPUTED_FILL)
+        row += 1
+    w.label(ws, f"A{row}", "企业合计奖励（单一企业自然年上限后，元）", span=f"A{row}:E{row}")
+    w.put(ws, f"F{row}", "MV_F_TOTAL", "money", a.enterprise.total, bold=True, fill=S.COMPUTED_FILL)
+    row += 1
+    w.label(ws, f"A{row}", "申报日期")
+    put_input(w, ws, f"B{row}", "application_date", decl.application_date, align=LEFT)
+    w.label(ws, f"C{row}", "校验")
+    check = f"有 {len(issues)} 项错误（强制导出，见“奖励测算”表末）" if issues else "未发现错误"
+    w.put(ws, f"D{row}", "MV_F_CHECK", "text", check, span=f"D{row}:F{row}")
+    row += 1
+    w.label(ws, f"A{row}", "测算依据")
+    basis = (
+        f"{policy.title}（{policy.label}）；xlmv {w.tool_version} 导出。"
+        "奖励比例为政策规定的上限（“不超过”），以评审核定为准。"
+    )
+    w.put(ws, f"B{row}", "MV_F_POLICY", "text", basis, span=f"B{row}:F{row}")
+    return row
