@@ -452,3 +452,16 @@ def test_recalc_book_reports_a_bad_cell_before_writing(reviewed: Path) -> None:
         recalc_book(XlwingsReview(fake))
     assert re.search(rf"{review.DETAIL}!P2：.*金额不能为负数", str(caught.value))
     assert fake.log == []
+
+
+def test_the_macro_recalculates_the_calling_book(reviewed: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """MV_RECALC (the xlwings sub) runs recalc_book on ``xlwings.Book.caller()``."""
+    import xlwings
+
+    import xlmv_udfs
+
+    review_edits(reviewed)
+    fake = FakeBook(reviewed)
+    monkeypatch.setattr(xlwings.Book, "caller", staticmethod(lambda: fake), raising=False)
+    xlmv_udfs.MV_RECALC()
+    assert any(entry[0] == "value" for entry in fake.log)

@@ -88,13 +88,14 @@ def test_bas_is_what_import_functions_writes():
     assert text.count("End Function") == len(CONTRACT)
 
 
-def test_validation_macro_is_a_sub_without_arguments(udfs):
-    """MV_VALIDATE appears as a macro (Alt+F8) after Import Functions."""
-    assert udfs["MV_VALIDATE"]["sub"] is True
-    assert udfs["MV_VALIDATE"]["args"] == []
+@pytest.mark.parametrize("macro", ["MV_VALIDATE", "MV_RECALC"])
+def test_macros_are_subs_without_arguments(udfs, macro):
+    """The validation and review-recalculation macros appear under Alt+F8 after Import Functions."""
+    assert udfs[macro]["sub"] is True
+    assert udfs[macro]["args"] == []
     text = generate_bas.BAS_PATH.read_bytes().decode("ascii")
-    assert 'XLPy.CallUDF "xlmv_udfs", "MV_VALIDATE", Array(), ThisWorkbook, Application.Caller' in text
-    assert "Sub MV_VALIDATE()" in text.split("\r\n")
+    assert f'XLPy.CallUDF "xlmv_udfs", "{macro}", Array(), ThisWorkbook, Application.Caller' in text
+    assert f"Sub {macro}()" in text.split("\r\n")
 
 
 def test_addin_wrappers_use_the_active_workbook():

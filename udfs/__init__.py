@@ -238,3 +238,11 @@ def MV_VALIDATE():
     from xlmv_workbook.validate import validate
 
     validate(XlwingsBook(xw.Book.caller()))
+
+
+@xw.sub
+def MV_RECALC():
+    """重算复核汇总表：按评审修改后的审定比例、已获奖励，重新计算项目上限后、企业年度上限后和按企业汇总。"""
+    from xlmv_workbook.recalc import XlwingsReview, recalc_book
+
+    recalc_book(XlwingsReview(xw.Book.caller()))

@@ -131,6 +131,14 @@ failed:
     MV_PRIVATE_TIER = Err.Description
 End Function
 
+Sub MV_RECALC()
+    #If App = "Microsoft Excel" Then
+        XLPy.CallUDF "xlmv_udfs", "MV_RECALC", Array(), ThisWorkbook, Application.Caller
+    #Else
+        XLPy.CallUDF "xlmv_udfs", "MV_RECALC", Array()
+    #End If
+End Sub
+
 Function MV_TIER_NAME(kind, amount)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed

@@ -197,6 +197,15 @@ def build_parser() -> argparse.ArgumentParser:
         description="为 Windows Excel 安装 xlwings 插件并设置 xlmv 函数",
     )
     excel.add_argument("action", choices=["setup"], help="setup：安装并设置")
+
+    demo = commands.add_parser(
+        "demo",
+        help="示例：生成模板、填入示例申报、校验、批量复核、导出",
+        description="在内置的虚构示例上完整演示：生成模板、填表、校验、批量复核、导出（有 LibreOffice 时含 PDF）",
+    )
+    demo.add_argument(
+        "--out", type=Path, default=Path("xlmv-示例"), metavar="文件夹", help="输出文件夹（默认 xlmv-示例）"
+    )
     return parser
 
 
@@ -276,7 +285,22 @@ def run_verify(args: argparse.Namespace) -> int:
     return run(args.files)
 
 
+def run_demo(args: argparse.Namespace) -> int:
+    from xlmv_workbook.demo import DemoError, run_demo
+
+    try:
+        run_demo(args.out)
+    except DemoError as exc:
+        print(f"xlmv demo：{exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as exc:
+        print(f"xlmv demo：无法写入 {args.out}：{os_reason(exc)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return EXIT_OK
+
+
 COMMANDS = {
+    "demo": run_demo,
     "calc": run_calc,
     "template": run_template,
     "excel": run_excel,

@@ -1,0 +1,109 @@
+"""``xlmv demo``: the whole job on the bundled example declarations, end to end.
+
+Builds the template, fills the examples (fictional companies, ``xlmv/examples/*.json``) into copies of it,
+checks each one, runs a batch into a review workbook, exports the declarations without errors (with a PDF
+where LibreOffice is installed), and prints a short Chinese summary with the path of every output.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from xlmv.declaration import Declaration
+from xlmv.money import format_yuan
+from xlmv_workbook.batch import run_batch
+from xlmv_workbook.build import write_template
+from xlmv_workbook.check import check_file
+from xlmv_workbook.export import export
+from xlmv_workbook.fill import fill_template
+
+MARKER = ".xlmv-demo"  # marks a folder as the demo's own, so a rerun may replace it
+TEMPLATE = "模型券申报表模板.xlsx"
+FILLED = "申报"
+EXPORTED = "导出"
+REVIEW = "复核汇总.xlsx"
+
+
+class DemoError(Exception):
+    """The demo cannot run (e.g. the output folder holds someone else's files)."""
+
+
+@dataclass
+class DemoResult:
+    out: Path
+    template: Path
+    filled: list[Path] = field(default_factory=list)
+    exported: list[Path] = field(default_factory=list)
+    review: Path | None = None
+    lines: list[str] = field(default_factory=list)
+
+
+def examples() -> list[tuple[str, Declaration]]:
+    """The bundled example declarations, in file-name order."""
+    folder = resources.files("xlmv.examples")
+    files = sorted((p for p in folder.iterdir() if p.name.endswith(".json")), key=lambda p: p.name)
+    return [
+        (p.name.removesuffix(".json"), Declaration.model_validate_json(p.read_text(encoding="utf-8")))
+        for p in files
+    ]
+
+
+def _prepare(out: Path) -> None:
+    if out.exists() and any(out.iterdir()):
+        if not (out / MARKER).exists():
+            raise DemoError(f"输出文件夹 {out} 不是空的，也不是之前 xlmv demo 生成的；请换一个文件夹或先清空")
+        for name in (TEMPLATE, REVIEW):
+            (out / name).unlink(missing_ok=True)
+        for name in (FILLED, EXPORTED):
+            shutil.rmtree(out / name, ignore_errors=True)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / MARKER).write_text("xlmv demo output\n", encoding="utf-8")
+
+
+def run_demo(out: Path, say: Callable[[str], None] = print) -> DemoResult:
+    _prepare(out)
+    result = DemoResult(out=out, template=write_template(out / TEMPLATE))
+    say(f"1. 生成申报表模板：{result.template}")
+
+    say("2. 填入示例申报（虚构企业）并校验：")
+    clean: list[Path] = []
+    for name, decl in examples():
+        path = fill_template(result.template, decl, out / FILLED / f"{name}.xlsx")
+        result.filled.append(path)
+        report = check_file(path)
+        evaluation = report.evaluation
+        if evaluation is None:
+            say(f"   {path.name}：无法读取（{report.error}）")
+            continue
+        total = format_yuan(evaluation.assessment.total)
+        errors, warnings = len(evaluation.errors), len(evaluation.warnings)
+        verdict = "通过" if not errors else f"错误 {errors} 项"
+        say(f"   {path.name}：{verdict}，警告 {warnings} 项；本年可获奖励 {total} 元")
+        if not errors:
+            clean.append(path)
+    say(f"   查看某份的逐格问题：xlmv check {result.filled[-1]}")
+
+    batch = run_batch([out / FILLED], out / REVIEW, jobs=1)
+    result.review = batch.output
+    say(
+        f"3. 批量复核：{batch.files} 份申报、{batch.products} 个项目，{batch.files_with_errors} 份有错误；"
+        f"跨申报适用上限后合计 {format_yuan(batch.total)} 元 → {batch.output}"
+    )
+
+    say("4. 导出可提交的申报表（只含数值，带校验码）：")
+    for path in clean:
+        exported = export(path, out / EXPORTED, pdf=True)
+        result.exported.append(exported.workbook)
+        say(f"   {exported.workbook.name}（校验码 {exported.code}）")
+        if exported.pdf is not None:
+            result.exported.append(exported.pdf)
+            say(f"   {exported.pdf.name}")
+        elif exported.pdf_note or exported.pdf_error:
+            say(f"   未生成 PDF：{exported.pdf_note or exported.pdf_error}")
+    say(f"   含错误的申报不导出（xlmv export 会列出错误；--force 可强制导出）。输出文件夹：{out / EXPORTED}")
+    say(f"完成。全部输出在 {out}")
+    return result
