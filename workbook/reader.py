@@ -28,7 +28,6 @@ import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import NamedTuple
 
 import python_calamine
 
@@ -37,7 +36,9 @@ from xlmv.errors import InputError
 from xlmv.findings import Finding, Severity
 from xlmv.parsing import excel_error_name, parse_optional_amount, parse_optional_date
 from xlmv_workbook import layout
+from xlmv_workbook.cellrefs import cell_index, parse_ref
 from xlmv_workbook.safety import WorkbookError, open_checks, parse_xml, stream_part
+from xlmv_workbook.sheetscan import UncachedFormula, scan_sheet
 
 __all__ = [
     "INPUT_CLAUSE",
@@ -53,7 +54,6 @@ __all__ = [
 ]
 
 INPUT_CLAUSE = "附件3-3"
-MAX_SHEET_CELLS = 2_000_000
 """Largest used area (rows × columns) of a sheet handed to calamine, which allocates it densely."""
 
 _REL_NS_SUFFIX = "relationships"  # r:id in either the transitional or the strict namespace
@@ -61,49 +61,6 @@ _REL_NS_SUFFIX = "relationships"  # r:id in either the transitional or the stric
 
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
-
-
-# ------------------------------------------------------------------------------------- cell references
-
-_REF_RE = re.compile(
-    r"(?:'(?P<quoted>(?:[^']|'')+)'|(?P<plain>[^'!:\[\]*?/\\]+))!"
-    r"\$?(?P<col>[A-Za-z]{1,3})\$?(?P<row>[0-9]{1,7})"
-    r"(?::\$?[A-Za-z]{1,3}\$?[0-9]{1,7})?"
-)
-_CELL_RE = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
-
-
-@functools.lru_cache(maxsize=1 << 14)  # the same references recur in every file of a batch
-def parse_ref(text: str) -> tuple[str, str] | None:
-    """``'申报表'!$B$4`` → ``("申报表", "B4")``; a range gives its top-left cell (a merged input).
-
-    ``None`` for anything else: external references, several areas, whole rows or columns, ``#REF!``,
-    constants and formulas.
-    """
-    match = _REF_RE.fullmatch(text.strip())
-    if match is None:
-        return None
-    sheet = match["quoted"].replace("''", "'") if match["quoted"] is not None else match["plain"]
-    return sheet, f"{match['col'].upper()}{int(match['row'])}"
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _position(ref: str | None) -> tuple[int, int] | None:
-    """``_cell_index`` for a cell's ``r`` attribute, None when absent or not a plain reference (cached:
-    every file of a batch has the same cells)."""
-    return _cell_index(ref) if ref is not None and _CELL_RE.fullmatch(ref) else None
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _cell_index(cell: str) -> tuple[int, int]:
-    """``B4`` → ``(4, 2)`` (1-based row and column)."""
-    match = _CELL_RE.fullmatch(cell)
-    if match is None:
-        raise ValueError(f"not a cell reference: {cell!r}")
-    column = 0
-    for ch in match[1]:
-        column = column * 26 + ord(ch) - 64
-    return int(match[2]), column
 
 
 # ------------------------------------------------------------------------------------ workbook.xml
@@ -175,136 +132,6 @@ def read_defined_names(path: str | os.PathLike[str]) -> dict[str, tuple[str, str
         return dict(_read_book_xml(path, zf).names)
 
 
-# ------------------------------------------------------------------------------------ sheet pre-scan
-
-
-class UncachedFormula(NamedTuple):
-    """An input cell holding a formula whose result was never saved (e.g. a file written by a script)."""
-
-    formula: str
-
-
-@dataclass
-class _SheetScan:
-    max_row: int = 0
-    max_col: int = 0
-    errors: dict[tuple[int, int], str] = field(default_factory=dict)
-    uncached: dict[tuple[int, int], str] = field(default_factory=dict)
-
-
-_SHEET_DATA_END = re.compile(rb"</(?:[^\s<>/:]+:)?sheetData\s*>")
-_CELL_TAG = re.compile(rb"<(?:[^\s<>/:]+:)?c[\s/>]")
-
-
-def _cells_end(data: bytes) -> int:
-    """Where the scan of a worksheet part may stop: after the last ``</sheetData>``, provided no cell
-    tag follows it anywhere (else -1: parse it all). What follows (merged cells, data validations …)
-    holds no cells, and is often 40% of the part."""
-    last = None
-    for last in _SHEET_DATA_END.finditer(data):  # noqa: B007 - the last match is wanted
-        pass
-    if last is None or _CELL_TAG.search(data, last.end()):
-        return -1
-    return last.end()
-
-
-def _row_number(text: str | None, previous: int) -> int:
-    return (
-        int(text)
-        if text is not None and text.isascii() and text.isdigit() and len(text) <= 7
-        else previous + 1
-    )
-
-
-def _scan_sheet(
-    path: str | os.PathLike[str], zf: zipfile.ZipFile, part: str, sheet: str, wanted: set[tuple[int, int]]
-) -> _SheetScan:
-    """One streaming pass over a worksheet's cells: its used area (so calamine is never asked to
-    allocate a huge sparse sheet densely), and, at the wanted cells, error values (calamine shows them
-    as empty) and formulas with no saved result.
-
-    Expat start-tag callbacks only (a cell ends where the next cell or row starts): every cell with a
-    ``<v>`` or ``<is>``, even an empty one, counts towards the used area; text is kept only for the
-    wanted cells."""
-    scan = _SheetScan()
-    row_no = col_no = max_row = max_col = 0
-    cell: tuple[int, int] = (0, 0)
-    cell_type: str | None = None
-    watched = in_is = False
-    value: list[str] | None = None  # a watched cell's <v> or <is> text
-    formula: list[str] | None = None  # a watched cell's <f> text
-    collecting: list[str] | None = None
-    position_of = _position
-
-    def finish() -> None:  # a watched cell ended
-        shown = "".join(value) if value is not None else ""
-        if cell_type == "e" and shown.strip():
-            scan.errors[cell] = shown
-        elif formula is not None and not shown.strip():
-            scan.uncached[cell] = "".join(formula)
-
-    def has_value() -> None:
-        nonlocal max_row, max_col
-        if row_no > max_row or col_no > max_col:
-            max_row, max_col = max(max_row, row_no), max(max_col, col_no)
-            if max_row * max_col > MAX_SHEET_CELLS:
-                raise WorkbookError(
-                    path,
-                    f"工作表“{sheet}”的已用区域过大（有内容的单元格远至第 {row_no} 行第 {col_no} 列），"
-                    "请删除远处单元格中的多余内容后重新保存",
-                )
-
-    def start(name: str, attrs: dict[str, str]) -> None:
-        nonlocal row_no, col_no, cell, cell_type, watched, in_is, value, formula, collecting
-        if ":" in name:
-            name = name.rpartition(":")[2]
-        if name == "c":
-            if watched:
-                finish()
-            position = position_of(attrs.get("r"))
-            if position is not None:
-                row_no, col_no = position
-            else:
-                col_no += 1
-            in_is = False
-            collecting = None
-            watched = (row_no, col_no) in wanted
-            if watched:
-                cell, cell_type, value, formula = (row_no, col_no), attrs.get("t"), None, None
-        elif name == "v":
-            has_value()
-            if watched:
-                value = collecting = []
-        elif name == "is":
-            has_value()
-            in_is = True
-            if watched:
-                value = collecting = []
-        elif name == "t":
-            collecting = value if in_is else None
-        elif name == "f":
-            if watched:
-                formula = collecting = []
-        elif name == "row":
-            if watched:
-                finish()
-            watched = False
-            collecting = None
-            row_no, col_no = _row_number(attrs.get("r"), row_no), 0
-        else:
-            collecting = None
-
-    def text(data: str) -> None:
-        if collecting is not None:
-            collecting.append(data)
-
-    stream_part(path, zf, part, start, None, text, cut=_cells_end)
-    if watched:
-        finish()
-    scan.max_row, scan.max_col = max_row, max_col
-    return scan
-
-
 # ----------------------------------------------------------------------------------------- the file
 
 
@@ -323,21 +150,21 @@ def read_workbook(path: str | os.PathLike[str]) -> ReadResult:
         for name in wanted_names:
             if name in book.names:
                 sheet, cell = book.names[name]
-                wanted.setdefault(sheet, set()).add(_cell_index(cell))
+                wanted.setdefault(sheet, set()).add(cell_index(cell))
         missing_sheets = [s for s in wanted if s not in book.sheets]
         if missing_sheets:
             raise WorkbookError(
                 path,
                 f"缺少工作表：{'、'.join(missing_sheets)}（定义名称仍指向它们）；模板可能被改动，请使用原始模板重新填写",
             )
-        scans = {s: _scan_sheet(path, zf, book.sheets[s], s, cells) for s, cells in wanted.items()}
+        scans = {s: scan_sheet(path, zf, book.sheets[s], s, cells) for s, cells in wanted.items()}
     grids = _calamine_grids(path, {s: max(r for r, _ in cells) for s, cells in wanted.items()})
 
     def read(name: str) -> object:
         if name not in book.names:
             raise KeyError(name)
         sheet, cell = book.names[name]
-        row, col = _cell_index(cell)
+        row, col = cell_index(cell)
         scan = scans[sheet]
         if (row, col) in scan.errors:
             return scan.errors[(row, col)]
