@@ -3,23 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
+from commands import xlmv
 
 EXAMPLE = ["--api", "3000000", "--api", "800000", "--private", "2500000", "--prior-year-award", "1000000"]
-
-
-def xlmv(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "xlmv.cli", *args],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=60,
-        check=False,
-    )
 
 
 def test_issue_example_as_json() -> None:

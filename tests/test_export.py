@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 import zipfile
 from dataclasses import dataclass
 from decimal import Decimal
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from commands import xlmv
 from filling import EXAMPLES, expected_cells, fill_template, same
 from workbooks import (
     VALID_REWARDS,
@@ -48,17 +48,6 @@ def named(wb: openpyxl.Workbook, name: str) -> object:
 def ref_of(wb: openpyxl.Workbook, name: str) -> str:
     sheet, ref = next(iter(wb.defined_names[name].destinations))
     return f"{sheet}!{ref.replace('$', '')}"
-
-
-def xlmv(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "xlmv.cli", *args],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=120,
-        check=False,
-    )
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from commands import pdf_pages
 from conftest import ARTEFACTS
 from workbooks import write_workbook
 
@@ -33,14 +34,7 @@ def result(soffice: str, tmp_path_factory: pytest.TempPathFactory) -> ExportResu
 
 
 def pages_text(pdf: Path) -> list[str]:
-    text = subprocess.run(
-        ["pdftotext", "-layout", "-enc", "UTF-8", str(pdf), "-"],
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        check=True,
-    ).stdout
-    return [re.sub(r"\s+", "", page) for page in text.split("\f") if page.strip()]
+    return [re.sub(r"\s+", "", page) for page in pdf_pages(pdf, TIMEOUT) if page.strip()]
 
 
 def test_the_pdf_sits_beside_the_workbook(result: ExportResult) -> None:

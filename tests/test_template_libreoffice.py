@@ -24,6 +24,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from commands import pdf_pages
 from conftest import ARTEFACTS
 from filling import (
     COMPANY_NAME,
@@ -162,14 +163,7 @@ def pdf(soffice: str, recalc_profile: str, filled, workdir: Path) -> Path:
 
 
 def pages_text(pdf: Path) -> list[str]:
-    text = subprocess.run(
-        ["pdftotext", "-layout", "-enc", "UTF-8", str(pdf), "-"],
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        check=True,
-    ).stdout
-    return text.split("\f")
+    return pdf_pages(pdf, TIMEOUT)
 
 
 def test_every_page_is_a4(pdf: Path, pdftoppm: str) -> None:

@@ -6,29 +6,17 @@ from __future__ import annotations
 import io
 import json
 import shutil
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
 import pytest
+from commands import xlmv
 from workbooks import not_ours, sha256, write_workbook
 
 from xlmv_workbook.canonical import canonical_json, verification_code
 from xlmv_workbook.export import CHUNK, CODE_NAME, DATA, export, read_embedded
 from xlmv_workbook.verify import Verification, run, to_text, verify_file
-
-
-def xlmv(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "xlmv.cli", *args],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=120,
-        check=False,
-    )
 
 
 @pytest.fixture(scope="module")
