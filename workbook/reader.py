@@ -526,33 +526,26 @@ def build_result(
             continue
         index = len(products)
         at = f"products[{index}]"
-        product: dict[str, object] = {}
-        for path in group.own:
-            attr = path.rsplit(".", 1)[-1]
-            where[path] = f"{at}.{attr}"
-            if values[path] is not None:
-                product[attr] = values[path]
+
+        def take(paths: list[str], prefix: str) -> dict[str, object]:
+            """The filled values of ``paths`` by attribute, each path remapped to ``prefix.attr``."""
+            taken: dict[str, object] = {}
+            for path in paths:
+                attr = path.rsplit(".", 1)[-1]
+                where[path] = f"{prefix}.{attr}"
+                if values[path] is not None:
+                    taken[attr] = values[path]
+            return taken
+
+        product = take(group.own, at)
         services, service_rows = [], []
         for row_no, row in enumerate(group.services):
-            if not any(filled(p) for p in row):
-                continue
-            service: dict[str, object] = {}
-            for path in row:
-                attr = path.rsplit(".", 1)[-1]
-                where[path] = f"{at}.services[{len(services)}].{attr}"
-                if values[path] is not None:
-                    service[attr] = values[path]
-            services.append(service)
-            service_rows.append(row_no)
+            if any(filled(p) for p in row):
+                services.append(take(row, f"{at}.services[{len(services)}]"))
+                service_rows.append(row_no)
         product["services"] = services
         if any(filled(p) for p in group.procurement):
-            procurement: dict[str, object] = {}
-            for path in group.procurement:
-                attr = path.rsplit(".", 1)[-1]
-                where[path] = f"{at}.procurement.{attr}"
-                if values[path] is not None:
-                    procurement[attr] = values[path]
-            product["procurement"] = procurement
+            product["procurement"] = take(group.procurement, f"{at}.procurement")
         checklist = []
         for path in group.checklist:
             where[path] = f"{at}.{path.split('.', 1)[1]}"
