@@ -109,3 +109,22 @@ def test_ratio_scales_before_caps() -> None:
     run = xlmv("calc", "--api", "5000万", "--ratio", "80%", "--json")
     # 1,500,000 + 10% of 45,000,000 = 6,000,000; × 0.8 = 4,800,000 (under the 5,000,000 cap)
     assert json.loads(run.stdout)["api"]["reward"] == "4800000.00"
+
+
+def test_an_internal_error_is_said_in_chinese_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A bug in a command shows a Chinese message and exit code 3, not a traceback (XLMV_DEBUG shows it)."""
+    from xlmv import cli
+
+    def broken(args: object) -> int:
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(cli.COMMANDS, "calc", broken)
+    monkeypatch.delenv("XLMV_DEBUG", raising=False)
+    assert cli.main(["calc", "--api", "1"]) == 3
+    err = capsys.readouterr().err
+    assert err.startswith("xlmv calc：内部错误（RuntimeError：boom）")
+    monkeypatch.setenv("XLMV_DEBUG", "1")
+    with pytest.raises(RuntimeError, match="boom"):
+        cli.main(["calc", "--api", "1"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -16,7 +17,7 @@ from xlmv.money import ZERO
 from xlmv.parsing import parse_amount, parse_ratio
 from xlmv.policy import DEFAULT_POLICY, PolicyError, load_policy
 
-EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 class _Parser(argparse.ArgumentParser):
@@ -322,6 +323,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and closed early
         sys.stderr.close()
         return EXIT_OK
+    except Exception as exc:  # a bug: say so in Chinese; XLMV_DEBUG=1 shows the traceback
+        if os.environ.get("XLMV_DEBUG"):
+            raise
+        print(
+            f"xlmv {args.command}：内部错误（{type(exc).__name__}：{exc}）。请将命令和输入文件反馈给维护者；"
+            "设置环境变量 XLMV_DEBUG=1 可显示详细信息",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":
