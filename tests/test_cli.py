@@ -128,3 +128,19 @@ def test_an_internal_error_is_said_in_chinese_without_a_traceback(
     monkeypatch.setenv("XLMV_DEBUG", "1")
     with pytest.raises(RuntimeError, match="boom"):
         cli.main(["calc", "--api", "1"])
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ((), "缺少必需的参数：命令"),
+        (("check",), "缺少必需的参数：文件"),
+        (("calc", "--api"), "--api：需要一个值"),
+        (("nope",), "命令：无效的选择 'nope'"),
+        (("calc", "--bogus", "1"), "无法识别的参数：--bogus 1"),
+    ],
+)
+def test_usage_errors_are_in_chinese(args: tuple[str, ...], expected: str) -> None:
+    result = xlmv(*args)
+    assert result.returncode == 2
+    assert f"xlmv：参数错误：{expected}" in result.stderr

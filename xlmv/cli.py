@@ -25,8 +25,19 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
-        message = re.sub(r"^argument (\S+): ", r"\1：", message)
+        for pattern, chinese in _ARGPARSE_MESSAGES:
+            message = re.sub(pattern, chinese, message)
         self.exit(EXIT_BAD_INPUT, f"xlmv：参数错误：{message}\n")
+
+
+_ARGPARSE_MESSAGES = (  # argparse's own English messages, as users see them
+    (r"^argument (\S+): ", r"\1："),
+    (r"the following arguments are required: ", "缺少必需的参数："),
+    (r"invalid choice: (\S+) \(choose from (.*)\)", r"无效的选择 \1（可选：\2）"),
+    (r"unrecognized arguments: ", "无法识别的参数："),
+    (r"expected one argument", "需要一个值"),
+    (r"invalid (\w+) value: ", r"值无效："),
+)
 
 
 def _amount(label: str) -> Callable[[str], Decimal]:
