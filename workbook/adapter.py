@@ -15,10 +15,8 @@ template's input fill.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -29,6 +27,7 @@ from openpyxl.styles import PatternFill
 from openpyxl.workbook.workbook import Workbook
 
 from xlmv_workbook import layout, styles
+from xlmv_workbook.atomic import save_atomically
 from xlmv_workbook.reader import UncachedFormula, parse_ref
 from xlmv_workbook.safety import WorkbookError, open_checks
 
@@ -147,20 +146,6 @@ def _split(address: str) -> tuple[str, str]:
 
 
 # ------------------------------------------------------------------------------------------ openpyxl
-
-
-def save_atomically(workbook: Workbook, output: str | os.PathLike[str]) -> None:
-    """Save to a temporary file in the output's folder, then move it into place in one step."""
-    target = Path(output)
-    fd, temp = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=target.suffix, dir=target.parent)
-    os.close(fd)
-    try:
-        workbook.save(temp)
-        os.replace(temp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
 
 
 class OpenpyxlBook(_Highlighting):

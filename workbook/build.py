@@ -4,9 +4,7 @@ protection, print setup, saved atomically."""
 from __future__ import annotations
 
 import io
-import os
 import re
-import tempfile
 import zipfile
 from pathlib import Path
 
@@ -18,6 +16,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from xlmv.policy import DEFAULT_POLICY, Policy, load_policy
 from xlmv_workbook import layout as L
 from xlmv_workbook import styles as S
+from xlmv_workbook.atomic import write_atomically
 from xlmv_workbook.sheet_calc import build_calc
 from xlmv_workbook.sheet_checklist import build_checklist, build_letter
 from xlmv_workbook.sheet_form import build_form
@@ -139,19 +138,6 @@ def mark_dynamic_arrays(data: bytes) -> bytes:
             target.writestr(item, body)
         target.writestr("xl/metadata.xml", _DA_METADATA)
     return out.getvalue()
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside ``path`` and rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def template_bytes(policy: Policy) -> bytes:

@@ -9,7 +9,6 @@ label its dropdown offers, material statuses as chosen. ``xlmv demo`` fills the 
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import openpyxl
 from xlmv.declaration import Declaration
 from xlmv.policy import load_policy
 from xlmv_workbook import layout as L
-from xlmv_workbook.build import write_atomically
+from xlmv_workbook.atomic import save_atomically
 
 _STEP = re.compile(r"([a-z_0-9]+)(?:\[(\d+)\])?")
 _MISSING = object()
@@ -82,7 +81,5 @@ def fill_template(template: Path, decl: Declaration, out: Path) -> Path:
             continue
         sheet, cell = resolve(wb, field.name)
         wb[sheet][cell].value = value
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    write_atomically(out, buffer.getvalue())
+    save_atomically(wb, out)
     return out

@@ -34,7 +34,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xlmv_workbook import styles
-from xlmv_workbook.build import write_atomically
+from xlmv_workbook.atomic import write_atomically
 
 __all__ = [
     "DETAIL",
