@@ -4,7 +4,7 @@ Run with ``python benchmarks/bench_batch.py [--files 1000] [--baseline-sample 10
 
 The files: ``DISTINCT`` declarations (one to three products, API or private deployment, random amounts
 across every tier, application dates spread over 2025) are filled into the real template with
-``xlmv_workbook.fill.fill_template`` (openpyxl, once each); the other files are byte copies of them whose
+``xlmv_workbook.template.fill.fill_template`` (openpyxl, once each); the other files are byte copies of them whose
 strings are patched to another enterprise (统一社会信用代码 with a valid check character, and its
 name), so about ``ENTERPRISES`` enterprises apply several times each and the enterprise-year cap binds
 for some of them. A fixed seed makes every run build the same files.
@@ -46,10 +46,10 @@ from openpyxl import load_workbook
 from stdnum.cn import uscc as stdnum_uscc
 
 from xlmv.declaration import ApiService, Commitments, Company, Declaration, PrivateProcurement, Product
-from xlmv_workbook import layout
-from xlmv_workbook.batch import run_batch
-from xlmv_workbook.build import write_template
-from xlmv_workbook.fill import fill_template
+from xlmv_workbook.review.batch import run_batch
+from xlmv_workbook.template import layout
+from xlmv_workbook.template.build import write_template
+from xlmv_workbook.template.fill import fill_template
 
 SEED = 20240901
 DISTINCT = 40

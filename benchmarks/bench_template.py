@@ -15,8 +15,8 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from xlmv.policy import load_policy
-from xlmv_workbook import layout
-from xlmv_workbook.build import template_bytes
+from xlmv_workbook.template import layout
+from xlmv_workbook.template.build import template_bytes
 
 
 def best(run: object, repeat: int = 5) -> float:

@@ -38,7 +38,7 @@ def pdftoppm() -> str:
 @pytest.fixture(scope="session")
 def template_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The template as ``xlmv template`` writes it, built once per session."""
-    from xlmv_workbook.build import write_template
+    from xlmv_workbook.template.build import write_template
 
     return write_template(tmp_path_factory.mktemp("template") / "模型券申报表.xlsx")
 

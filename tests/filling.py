@@ -1,6 +1,6 @@
 """Example declarations for the template tests, and the engine's expected value of each computed cell.
 
-Filling itself lives in ``xlmv_workbook.fill`` (re-exported here for the tests). The examples cover the
+Filling itself lives in ``xlmv_workbook.template.fill`` (re-exported here for the tests). The examples cover the
 tier boundaries of both kinds (附件3 二.4), the API entry floor (附件3 一.7), several products and services,
 the API project cap (附件3 二.1), the enterprise-year cap (附件3 二.3) and an empty product slot. Hand
 arithmetic is in each docstring.
@@ -20,8 +20,8 @@ from xlmv.declaration import ApiService, Commitments, Company, Declaration, Priv
 from xlmv.money import ZERO, to_fen, to_wan
 from xlmv.policy import load_policy
 from xlmv.reward import next_step
-from xlmv_workbook import layout as L
-from xlmv_workbook.fill import cell_value, fill_template, resolve, value_at  # noqa: F401 - re-exported for tests
+from xlmv_workbook.template import layout as L
+from xlmv_workbook.template.fill import cell_value, fill_template, resolve, value_at  # noqa: F401 - re-exported for tests
 
 # The 17 characters before the check character (the brief's "91110108MA01ABCD" has only 16, which makes a
 # 17-character code that fails the length check); 110108 is 海淀区.

@@ -26,10 +26,10 @@ from workbooks import declaration_values, sha256, valid_declaration, write_workb
 
 from xlmv.cli import main
 from xlmv.declaration import Declaration, Product
-from xlmv_workbook import review
-from xlmv_workbook.batch import collect_inputs, read_one, run_batch
-from xlmv_workbook.ledger import read_ledger
-from xlmv_workbook.review import H
+from xlmv_workbook.review import sheets as review
+from xlmv_workbook.review.batch import collect_inputs, read_one, run_batch
+from xlmv_workbook.review.ledger import read_ledger
+from xlmv_workbook.review.sheets import H
 
 D = Decimal
 BASE = valid_declaration()
@@ -369,7 +369,7 @@ def test_bad_values_are_findings_at_their_cells(
     values.update(changes)
     fill(wb, values)
     if changes.get("products[0].services[0].claimed_amount") == "#N/A":
-        from xlmv_workbook import layout
+        from xlmv_workbook.template import layout
 
         name = layout.by_path()["products[0].services[0].claimed_amount"].name
         sheet, ref = next(iter(wb.defined_names[name].destinations))
@@ -520,7 +520,7 @@ def test_exit_2_for_a_bad_ledger_and_nothing_written(
 
 
 def test_progress_on_request_only(three_applications: Path, tmp_path: Path) -> None:
-    from xlmv_workbook.batch import run
+    from xlmv_workbook.review.batch import run
 
     err, out = io.StringIO(), io.StringIO()
     assert run([str(three_applications)], str(tmp_path / "a.xlsx"), progress=True, out=out, err=err) == 0
@@ -546,7 +546,7 @@ def test_command_line_in_a_subprocess(three_applications: Path, tmp_path: Path) 
 def test_missing_sheet_and_names_through_the_batch(tmp_path: Path) -> None:
     from workbooks import fill, new_template
 
-    from xlmv_workbook import layout
+    from xlmv_workbook.template import layout
 
     values = declaration_values(application(A, "甲公司", dt.date(2025, 3, 31), api("项目一", "3000000")))
     folder = tmp_path / "申报"

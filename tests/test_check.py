@@ -23,8 +23,8 @@ from workbooks import (
 )
 
 from xlmv.cli import main
-from xlmv_workbook import layout
-from xlmv_workbook.safety import OLE2_SIGNATURE
+from xlmv_workbook.template import layout
+from xlmv_workbook.xlsx.safety import OLE2_SIGNATURE
 
 REF = {f.path: f.ref for f in layout.fields()}
 BILLION_LAUGHS = (

@@ -9,7 +9,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from xlmv_workbook.demo import MARKER, examples
-from xlmv_workbook.verify import verify_file
+from xlmv_workbook.export.verify import verify_file
 
 
 def _demo(out: Path) -> subprocess.CompletedProcess[str]:

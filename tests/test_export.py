@@ -30,11 +30,11 @@ from xlmv.checklist import summarize
 from xlmv.declaration import Declaration
 from xlmv.money import ZERO, to_fen, to_wan
 from xlmv.policy import load_policy
-from xlmv_workbook import export as X
-from xlmv_workbook import layout as L
-from xlmv_workbook.canonical import verification_code
-from xlmv_workbook.export import DeclarationHasErrors, export, read_embedded
-from xlmv_workbook.verify import verify_file
+from xlmv_workbook.export import submission as X
+from xlmv_workbook.export.canonical import verification_code
+from xlmv_workbook.export.submission import DeclarationHasErrors, export, read_embedded
+from xlmv_workbook.export.verify import verify_file
+from xlmv_workbook.template import layout as L
 
 TIMEOUT = 300
 D = Decimal

@@ -20,8 +20,17 @@ from commands import pdf_pages
 from conftest import ARTEFACTS
 from workbooks import write_workbook
 
-from xlmv_workbook.export import CALC, CHECKLIST, DATA, FORM, LETTER, PRINT_SHEETS, ExportResult, export
-from xlmv_workbook.export_pdf import PdfError, find_soffice, print_copy, to_pdf
+from xlmv_workbook.export.pdf import PdfError, find_soffice, print_copy, to_pdf
+from xlmv_workbook.export.submission import (
+    CALC,
+    CHECKLIST,
+    DATA,
+    FORM,
+    LETTER,
+    PRINT_SHEETS,
+    ExportResult,
+    export,
+)
 
 TIMEOUT = 300
 A4 = (595.28, 841.89)  # points, portrait

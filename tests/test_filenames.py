@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from xlmv_workbook.filenames import (
+from xlmv_workbook.export.filenames import (
     FALLBACK,
     MAX_STEM_BYTES,
     export_stem,

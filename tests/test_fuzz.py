@@ -26,11 +26,11 @@ import pytest
 from test_batch import A, api, application, private, write
 from workbooks import fill, new_template, sha256
 
-from xlmv_workbook import layout
-from xlmv_workbook.batch import run_batch
-from xlmv_workbook.reader import read_workbook
-from xlmv_workbook.safety import WorkbookError
-from xlmv_workbook.validate import evaluate
+from xlmv_workbook.read.reader import read_workbook
+from xlmv_workbook.read.validate import evaluate
+from xlmv_workbook.review.batch import run_batch
+from xlmv_workbook.template import layout
+from xlmv_workbook.xlsx.safety import WorkbookError
 
 SEED = 20240901
 BYTE_CASES = 160
@@ -219,8 +219,8 @@ def test_batch_reports_every_case(cases: Path, tmp_path: Path) -> None:
     assert result.files == len(before)
     from test_batch import table
 
-    from xlmv_workbook import review
-    from xlmv_workbook.review import H
+    from xlmv_workbook.review import sheets as review
+    from xlmv_workbook.review.sheets import H
 
     rows = table(result.output, review.DETAIL)
     assert {Path(str(r[H.SOURCE])) for r in rows} == set(before)

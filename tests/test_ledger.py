@@ -1,4 +1,4 @@
-"""Tests for xlmv_workbook.ledger: the ledger of awards already granted, read strictly (.xlsx and .csv),
+"""Tests for xlmv_workbook.review.ledger: the ledger of awards already granted, read strictly (.xlsx and .csv),
 with header synonyms, and every bad row refused with the file and row named."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import pytest
 from test_batch import A, B, ledger_xlsx, uscc
 from workbooks import sha256
 
-from xlmv_workbook.ledger import LedgerError, normalise_name, normalise_uscc, read_ledger
-from xlmv_workbook.safety import OLE2_SIGNATURE
+from xlmv_workbook.review.ledger import LedgerError, normalise_name, normalise_uscc, read_ledger
+from xlmv_workbook.xlsx.safety import OLE2_SIGNATURE
 
 D = Decimal
 HEADER = ["统一社会信用代码", "项目名称", "年度", "已获奖励（元）"]

@@ -1,4 +1,4 @@
-"""Tests for xlmv_workbook.reader: a filled template file read into a Declaration, bad values as findings."""
+"""Tests for xlmv_workbook.read.reader: a filled template file read into a Declaration, bad values as findings."""
 
 from __future__ import annotations
 
@@ -25,11 +25,11 @@ from workbooks import (
 
 from xlmv.assess import assess
 from xlmv.findings import Severity
-from xlmv_workbook import layout
-from xlmv_workbook.adapter import OpenpyxlBook
-from xlmv_workbook.reader import ReadResult, read_workbook
-from xlmv_workbook.safety import WorkbookError
-from xlmv_workbook.validate import read_book
+from xlmv_workbook.read.books import OpenpyxlBook
+from xlmv_workbook.read.reader import ReadResult, read_workbook
+from xlmv_workbook.read.validate import read_book
+from xlmv_workbook.template import layout
+from xlmv_workbook.xlsx.safety import WorkbookError
 
 REF = {f.path: f.ref for f in layout.fields()}
 

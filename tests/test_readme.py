@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from xlmv_workbook import layout
+from xlmv_workbook.template import layout
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

@@ -23,12 +23,12 @@ from test_batch import A, B, D, column, money, table, three_applications  # noqa
 from workbooks import sha256, write_workbook
 
 from xlmv.cli import main
-from xlmv_workbook import review
-from xlmv_workbook.batch import run_batch
-from xlmv_workbook.recalc import OpenpyxlReview, XlwingsReview, recalc_book
-from xlmv_workbook.review import H
-from xlmv_workbook.roundtrip import differences, unsupported_parts
-from xlmv_workbook.safety import WorkbookError
+from xlmv_workbook.review import sheets as review
+from xlmv_workbook.review.batch import run_batch
+from xlmv_workbook.review.recalc import OpenpyxlReview, XlwingsReview, recalc_book
+from xlmv_workbook.review.sheets import H
+from xlmv_workbook.xlsx.roundtrip import differences, unsupported_parts
+from xlmv_workbook.xlsx.safety import WorkbookError
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Tests for xlmv_workbook.safety: untrusted files are refused with a clear Chinese message before parsing."""
+"""Tests for xlmv_workbook.xlsx.safety: untrusted files are refused with a clear Chinese message before parsing."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from workbooks import sha256, write_workbook, zip_with
 
-from xlmv_workbook.reader import parse_ref, read_defined_names
-from xlmv_workbook.safety import OLE2_SIGNATURE, WorkbookError, ZipLimits, open_checks
+from xlmv_workbook.read.reader import parse_ref, read_defined_names
+from xlmv_workbook.xlsx.safety import OLE2_SIGNATURE, WorkbookError, ZipLimits, open_checks
 
 CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8"?>'

@@ -23,9 +23,9 @@ from openpyxl.worksheet.formula import ArrayFormula
 
 import xlmv_udfs
 from xlmv.policy import load_policy
-from xlmv_workbook import build
-from xlmv_workbook import layout as L
-from xlmv_workbook import styles as S
+from xlmv_workbook.template import build, inputs
+from xlmv_workbook.template import layout as L
+from xlmv_workbook.xlsx import styles as S
 
 POLICY = load_policy()
 PROTECTED = (L.FORM, L.CHECKLIST, L.CALC, L.LETTER, L.PARAMS)
@@ -201,7 +201,7 @@ def test_validation_kinds_match_the_field_types(wb) -> None:
         if field.type in expected:
             assert dv.type == expected[field.type], field.ref
         if field.choices:
-            assert dv.type == "list" and dv.formula1 == f"={S.LIST_NAMES[field.choices]}", field.ref
+            assert dv.type == "list" and dv.formula1 == f"={inputs.LIST_NAMES[field.choices]}", field.ref
         if field.max_length:
             assert dv.type == "textLength" and dv.formula1 == str(POLICY.limits.description_chars.value)
 
@@ -217,7 +217,7 @@ def test_dropdowns_resolve_to_the_policy_lists_on_the_params_sheet(wb) -> None:
     }
     used = {f.choices for f in L.fields() if f.choices}
     assert used == set(expected)
-    for key, name in S.LIST_NAMES.items():
+    for key, name in inputs.LIST_NAMES.items():
         sheet, _ = target(wb, name)
         assert sheet == L.PARAMS
         values = values_of(wb, name)

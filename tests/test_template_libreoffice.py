@@ -37,7 +37,7 @@ from filling import (
 )
 
 from xlmv.money import format_yuan
-from xlmv_workbook import layout as L
+from xlmv_workbook.template import layout as L
 
 TIMEOUT = 300
 WRONG = "1234.5"  # the cached value planted in every formula cell of 奖励测算

@@ -35,9 +35,9 @@ import xlmv_udfs
 from xlmv.money import to_fen
 from xlmv.policy import load_policy
 from xlmv.reward import next_step
-from xlmv_workbook import cellformulas as F
-from xlmv_workbook import layout as L
-from xlmv_workbook.sheet_calc import BREAKDOWN_NOTE
+from xlmv_workbook.template import cellformulas as F
+from xlmv_workbook.template import layout as L
+from xlmv_workbook.template.sheet_calc import BREAKDOWN_NOTE
 
 POLICY = load_policy()
 UDF_NAMES = sorted(n for n in dir(xlmv_udfs) if n.startswith("MV_") and callable(getattr(xlmv_udfs, n)))

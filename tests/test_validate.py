@@ -1,4 +1,4 @@
-"""Tests for xlmv_workbook.validate: one validation path, run on files (openpyxl) and on a live book (xlwings).
+"""Tests for xlmv_workbook.read.validate: one validation path, run on files (openpyxl) and on a live book (xlwings).
 
 The xlwings side runs against ``FakeBook``, a stand-in for ``xlwings.Book`` that holds cells the way
 Excel's COM hands them over (numbers as floats, dates as datetimes, error cells as ``None`` unless
@@ -18,11 +18,11 @@ from openpyxl import load_workbook
 from workbooks import INPUT_FILL, not_ours, sha256, valid_values, write_workbook
 
 from xlmv.findings import Finding
-from xlmv_workbook import layout
-from xlmv_workbook.adapter import MARKS_CELL, OpenpyxlBook, XlwingsBook
-from xlmv_workbook.reader import read_defined_names
-from xlmv_workbook.safety import WorkbookError
-from xlmv_workbook.validate import ERROR_FILL, HEADER, WARNING_FILL, validate
+from xlmv_workbook.read.books import MARKS_CELL, OpenpyxlBook, XlwingsBook
+from xlmv_workbook.read.reader import read_defined_names
+from xlmv_workbook.read.validate import ERROR_FILL, HEADER, WARNING_FILL, validate
+from xlmv_workbook.template import layout
+from xlmv_workbook.xlsx.safety import WorkbookError
 
 REF = {f.path: f.ref for f in layout.fields()}
 LAST_ROW = 1_048_576

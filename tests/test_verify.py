@@ -14,9 +14,9 @@ import pytest
 from commands import xlmv
 from workbooks import not_ours, sha256, write_workbook
 
-from xlmv_workbook.canonical import canonical_json, verification_code
-from xlmv_workbook.export import CHUNK, CODE_NAME, DATA, export, read_embedded
-from xlmv_workbook.verify import Verification, run, to_text, verify_file
+from xlmv_workbook.export.canonical import canonical_json, verification_code
+from xlmv_workbook.export.submission import CHUNK, CODE_NAME, DATA, export, read_embedded
+from xlmv_workbook.export.verify import Verification, run, to_text, verify_file
 
 
 @pytest.fixture(scope="module")

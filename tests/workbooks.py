@@ -1,6 +1,6 @@
 """Test helper: declaration workbooks on disk, built from ``layout`` until the real template builder lands.
 
-``new_template()`` is the one function to switch to the lead's builder (``xlmv_workbook.build``) later;
+``new_template()`` is the one function to switch to the lead's builder (``xlmv_workbook.template.build``) later;
 everything else fills whatever it returns through the defined names, exactly as a user would.
 """
 
@@ -30,8 +30,8 @@ from xlmv.declaration import (
     Product,
 )
 from xlmv.policy import load_policy
-from xlmv_workbook import layout
-from xlmv_workbook.build import template_bytes
+from xlmv_workbook.template import layout
+from xlmv_workbook.template.build import template_bytes
 
 INPUT_FILL = "FFFFF2CC"  # the builder's input-cell fill
 USCC = "91110108MA01ABCDX" + uscc.calc_check_digit("91110108MA01ABCDX")  # 海淀区, valid check character

@@ -234,8 +234,8 @@ def MV_VERSION():
 @xw.sub
 def MV_VALIDATE():
     """校验整本申报表：按政策规则检查全部填写项，结果写入“校验结果”表，并为有问题的单元格标色（先清除上次的标色）。"""
-    from xlmv_workbook.adapter import XlwingsBook
-    from xlmv_workbook.validate import validate
+    from xlmv_workbook.read.books import XlwingsBook
+    from xlmv_workbook.read.validate import validate
 
     validate(XlwingsBook(xw.Book.caller()))
 
@@ -243,6 +243,6 @@ def MV_VALIDATE():
 @xw.sub
 def MV_RECALC():
     """重算复核汇总表：按评审修改后的审定比例、已获奖励，重新计算项目上限后、企业年度上限后和按企业汇总。"""
-    from xlmv_workbook.recalc import XlwingsReview, recalc_book
+    from xlmv_workbook.review.recalc import XlwingsReview, recalc_book
 
     recalc_book(XlwingsReview(xw.Book.caller()))

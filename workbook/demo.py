@@ -15,11 +15,11 @@ from pathlib import Path
 
 from xlmv.declaration import Declaration
 from xlmv.money import format_yuan
-from xlmv_workbook.batch import run_batch
-from xlmv_workbook.build import write_template
-from xlmv_workbook.check import check_file
-from xlmv_workbook.export import export
-from xlmv_workbook.fill import fill_template
+from xlmv_workbook.export.submission import export
+from xlmv_workbook.read.check import check_file
+from xlmv_workbook.review.batch import run_batch
+from xlmv_workbook.template.build import write_template
+from xlmv_workbook.template.fill import fill_template
 
 MARKER = ".xlmv-demo"  # marks a folder as the demo's own, so a rerun may replace it
 TEMPLATE = "模型券申报表模板.xlsx"

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from xlmv import __version__
-from xlmv.errors import InputError
+from xlmv.errors import InputError, os_reason
 from xlmv.money import ZERO
 from xlmv.parsing import parse_amount, parse_ratio
 from xlmv.policy import DEFAULT_POLICY, PolicyError, load_policy
@@ -61,19 +61,6 @@ def _ratio(text: str) -> Decimal:
         return parse_ratio(text, field="审定比例")
     except InputError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def os_reason(exc: Exception) -> str:
-    """A file-system error in Chinese (the OS's own words are English)."""
-    if isinstance(exc, FileNotFoundError):
-        return "文件或目录不存在"
-    if isinstance(exc, PermissionError):
-        return "没有读写权限"
-    if isinstance(exc, IsADirectoryError):
-        return "这是一个目录，不是文件"
-    if isinstance(exc, OSError):
-        return f"系统错误（{exc.strerror or exc}）"
-    return str(exc)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -243,7 +230,7 @@ def run_calc(args: argparse.Namespace) -> int:
 
 
 def run_template(args: argparse.Namespace) -> int:
-    from xlmv_workbook.build import write_template
+    from xlmv_workbook.template.build import write_template
 
     try:
         path = write_template(args.output)
@@ -255,7 +242,7 @@ def run_template(args: argparse.Namespace) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from xlmv_workbook.check import run  # workbook I/O stays outside the engine
+    from xlmv_workbook.read.check import run  # workbook I/O stays outside the engine
 
     return run(args.files, as_json=args.json)
 
@@ -267,7 +254,7 @@ def run_excel(args: argparse.Namespace) -> int:
 
 
 def run_batch(args: argparse.Namespace) -> int:
-    from xlmv_workbook.batch import run
+    from xlmv_workbook.review.batch import run
 
     return run(
         args.inputs,
@@ -280,19 +267,19 @@ def run_batch(args: argparse.Namespace) -> int:
 
 
 def run_recalc(args: argparse.Namespace) -> int:
-    from xlmv_workbook.recalc import run
+    from xlmv_workbook.review.recalc import run
 
     return run(args.file, args.output)
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from xlmv_workbook.export import run
+    from xlmv_workbook.export.submission import run
 
     return run(args.file, args.output, force=args.force, pdf=args.pdf)
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    from xlmv_workbook.verify import run
+    from xlmv_workbook.export.verify import run
 
     return run(args.files)
 

@@ -1,4 +1,5 @@
-"""User-input errors raised by the engine, with Chinese messages that say what was typed and what is expected."""
+"""User-input errors raised by the engine, with Chinese messages that say what was typed and what is expected,
+and the Chinese words for a file-system error (the OS's own are English)."""
 
 from __future__ import annotations
 
@@ -32,3 +33,16 @@ def _show(value: object) -> str:
     if isinstance(value, str):
         return repr(value) if value.strip() else "（空）"
     return repr(value) if not isinstance(value, (int, float)) else str(value)
+
+
+def os_reason(exc: Exception) -> str:
+    """A file-system error in Chinese (the OS's own words are English)."""
+    if isinstance(exc, FileNotFoundError):
+        return "文件或目录不存在"
+    if isinstance(exc, PermissionError):
+        return "没有读写权限"
+    if isinstance(exc, IsADirectoryError):
+        return "这是一个目录，不是文件"
+    if isinstance(exc, OSError):
+        return f"系统错误（{exc.strerror or exc}）"
+    return str(exc)

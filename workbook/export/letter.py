@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from xlmv.declaration import Declaration
 from xlmv.policy import Policy, PolicyError
-from xlmv_workbook import styles as S
-from xlmv_workbook.export_writer import Writer, print_page
+from xlmv_workbook.export.writer import Writer, print_page
+from xlmv_workbook.xlsx import styles as S
 
 LETTER = "附件3-4 承诺书"
 

@@ -3,7 +3,7 @@
 Three checks, every difference reported with the cell (``sheet!cell``) it concerns:
 
 1. the 校验码 shown on the form (``MV_VERIFY_CODE``) equals the digest of the embedded canonical JSON
-   (``xlmv_workbook.canonical``), and that JSON is still in its canonical form;
+   (``xlmv_workbook.export.canonical``), and that JSON is still in its canonical form;
 2. every named value cell listed in the JSON still holds the value it was exported with (old → new);
 3. the engine, run on the embedded declaration with the *current* policy, gives the embedded results and
    the same computed cells; a policy whose version changed since the export is reported as such.
@@ -33,9 +33,10 @@ from xlmv.assess import assess
 from xlmv.declaration import Declaration
 from xlmv.policy import PolicyError, load_policy
 from xlmv.texttable import render
-from xlmv_workbook.canonical import FORMAT, canonical_json, cell_text, verification_code
-from xlmv_workbook.export import CODE_NAME, Issue, build_submission, read_embedded
-from xlmv_workbook.safety import WorkbookError, open_checks
+from xlmv_workbook.export.canonical import FORMAT, canonical_json, cell_text, verification_code
+from xlmv_workbook.export.issue import Issue
+from xlmv_workbook.export.submission import CODE_NAME, build_submission, read_embedded
+from xlmv_workbook.xlsx.safety import WorkbookError, open_checks
 
 __all__ = ["Difference", "Verification", "run", "to_text", "verify_file"]
 

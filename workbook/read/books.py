@@ -1,6 +1,6 @@
 """One small interface over an open workbook, so validation runs the same code in Excel and on files.
 
-``BookAdapter`` is what ``xlmv_workbook.validate`` needs: read a defined name's cell, say where it is,
+``BookAdapter`` is what ``xlmv_workbook.read.validate`` needs: read a defined name's cell, say where it is,
 write the 校验结果 sheet and colour input cells. ``OpenpyxlBook`` implements it over a file (saved
 atomically to another path), ``XlwingsBook`` over a live xlwings ``Book`` using only the classic object
 model (``book.names[n].refers_to_range``, ``book.sheets[s].range(a)``, ``.value``, ``.color``).
@@ -26,10 +26,11 @@ from openpyxl.cell.cell import Cell
 from openpyxl.styles import PatternFill
 from openpyxl.workbook.workbook import Workbook
 
-from xlmv_workbook import layout, styles
-from xlmv_workbook.atomic import save_atomically
-from xlmv_workbook.reader import UncachedFormula, parse_ref
-from xlmv_workbook.safety import WorkbookError, open_checks
+from xlmv_workbook.read.reader import UncachedFormula, parse_ref
+from xlmv_workbook.template import layout
+from xlmv_workbook.xlsx import styles
+from xlmv_workbook.xlsx.atomic import save_atomically
+from xlmv_workbook.xlsx.safety import WorkbookError, open_checks
 
 __all__ = [
     "INPUT_FILL",

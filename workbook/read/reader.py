@@ -2,7 +2,7 @@
 
 Two ways in, one conversion: ``read_workbook`` reads a file (python-calamine for the values, defusedxml
 for the defined names and for what calamine does not show: error cells and formulas without a saved
-result), and ``xlmv_workbook.validate`` reads an open book through a ``BookAdapter``. Both hand the raw
+result), and ``xlmv_workbook.read.validate`` reads an open book through a ``BookAdapter``. Both hand the raw
 cell values to ``read_values``, which checks that the book is our template, converts every
 ``layout.Field`` with ``convert`` and assembles the declaration.
 
@@ -35,10 +35,10 @@ from xlmv.declaration import Declaration
 from xlmv.errors import InputError
 from xlmv.findings import Finding, Severity
 from xlmv.parsing import excel_error_name, parse_optional_amount, parse_optional_date
-from xlmv_workbook import layout
-from xlmv_workbook.cellrefs import cell_index, parse_ref
-from xlmv_workbook.safety import WorkbookError, open_checks, parse_xml, stream_part
-from xlmv_workbook.sheetscan import UncachedFormula, scan_sheet
+from xlmv_workbook.template import layout
+from xlmv_workbook.xlsx.cellrefs import cell_index, parse_ref
+from xlmv_workbook.xlsx.safety import WorkbookError, open_checks, parse_xml, stream_part
+from xlmv_workbook.xlsx.sheetscan import UncachedFormula, scan_sheet
 
 __all__ = [
     "INPUT_CLAUSE",

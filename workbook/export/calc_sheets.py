@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -16,10 +16,9 @@ from xlmv.errors import InputError
 from xlmv.money import ZERO, to_wan
 from xlmv.policy import Kind, Policy, PolicyError
 from xlmv.reward import ItemResult, KindResult
-from xlmv_workbook import layout as L
-from xlmv_workbook import styles as S
-from xlmv_workbook.canonical import CellKind
-from xlmv_workbook.export_writer import (
+from xlmv_workbook.export.canonical import CellKind
+from xlmv_workbook.export.issue import Issue
+from xlmv_workbook.export.writer import (
     TIER_FORMAT,
     Writer,
     kind_label,
@@ -28,9 +27,8 @@ from xlmv_workbook.export_writer import (
     product_kind,
     put_input,
 )
-
-if TYPE_CHECKING:
-    from xlmv_workbook.export import Issue
+from xlmv_workbook.template import layout as L
+from xlmv_workbook.xlsx import styles as S
 
 CHECKLIST = "材料清单"
 CALC = "奖励测算"

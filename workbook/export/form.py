@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -15,8 +14,8 @@ from xlmv.assess import Assessment
 from xlmv.declaration import ApiService, Declaration, PrivateProcurement, Product
 from xlmv.money import ZERO, to_wan
 from xlmv.policy import Policy
-from xlmv_workbook import styles as S
-from xlmv_workbook.export_writer import (
+from xlmv_workbook.export.issue import Issue
+from xlmv_workbook.export.writer import (
     LEFT,
     TIER_FORMAT,
     TOP_WRAP,
@@ -27,9 +26,7 @@ from xlmv_workbook.export_writer import (
     put_input,
     tier_of,
 )
-
-if TYPE_CHECKING:
-    from xlmv_workbook.export import Issue
+from xlmv_workbook.xlsx import styles as S
 
 FORM = "附件3-3 申报表"
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xlmv.policy import Policy
-from xlmv_workbook import layout as L
-from xlmv_workbook import styles as S
+from xlmv_workbook.template import inputs
+from xlmv_workbook.template import layout as L
+from xlmv_workbook.xlsx import styles as S
 
 GUIDE_LINES = (
     "1. 在“申报表”中填写企业信息和各申报产品（最多 {products} 项；API调用每项产品最多 {services} 款大模型服务）。黄色格为填写项，绿色格为自动计算，不能修改。",
@@ -149,7 +150,7 @@ def build_params(ws: Worksheet, policy: Policy) -> dict[str, str]:
         S.label(ws, f"{column}{row}", titles[key])
         for i, value in enumerate(values):
             ws[f"{column}{row + 1 + i}"] = value
-        names[S.LIST_NAMES[key]] = f"${column}${row + 1}:${column}${row + max(len(values), 1)}"
+        names[inputs.LIST_NAMES[key]] = f"${column}${row + 1}:${column}${row + max(len(values), 1)}"
     if policy.unit_types:
         row += 2 + max(len(v) for v in lists.values())
         S.header(

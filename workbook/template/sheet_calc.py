@@ -14,9 +14,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from xlmv import formula as native
 from xlmv.policy import Kind, Policy
-from xlmv_workbook import cellformulas as F
-from xlmv_workbook import layout as L
-from xlmv_workbook import styles as S
+from xlmv_workbook.template import cellformulas as F
+from xlmv_workbook.template import layout as L
+from xlmv_workbook.xlsx import styles as S
 
 DATA_COLUMN = 11  # K: first hidden column of chart data
 BREAKDOWN_NOTE = "加载插件后显示逐项明细（MV_BREAKDOWN）"

@@ -33,8 +33,8 @@ from xlmv.errors import InputError
 from xlmv.identifiers import check_uscc
 from xlmv.money import ZERO
 from xlmv.parsing import parse_amount
-from xlmv_workbook.reader import is_rust_panic
-from xlmv_workbook.safety import WorkbookError, open_checks
+from xlmv_workbook.read.reader import is_rust_panic
+from xlmv_workbook.xlsx.safety import WorkbookError, open_checks
 
 __all__ = [
     "HEADERS",

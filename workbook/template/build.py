@@ -14,13 +14,15 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xlmv.policy import DEFAULT_POLICY, Policy, load_policy
-from xlmv_workbook import layout as L
-from xlmv_workbook import styles as S
-from xlmv_workbook.atomic import write_atomically
-from xlmv_workbook.sheet_calc import build_calc
-from xlmv_workbook.sheet_checklist import build_checklist, build_letter
-from xlmv_workbook.sheet_form import build_form
-from xlmv_workbook.sheet_info import build_config, build_guide, build_params, build_results
+from xlmv_workbook.template import inputs
+from xlmv_workbook.template import layout as L
+from xlmv_workbook.template.sheet_calc import build_calc
+from xlmv_workbook.template.sheet_checklist import build_checklist
+from xlmv_workbook.template.sheet_form import build_form
+from xlmv_workbook.template.sheet_info import build_config, build_guide, build_params, build_results
+from xlmv_workbook.template.sheet_letter import build_letter
+from xlmv_workbook.xlsx import styles as S
+from xlmv_workbook.xlsx.atomic import write_atomically
 
 
 def build_workbook(policy: Policy) -> Workbook:
@@ -45,7 +47,7 @@ def build_workbook(policy: Policy) -> Workbook:
     limit = policy.limits.description_chars.value if policy.limits.description_chars else L.DESCRIPTION_LIMIT
     for field in L.fields():
         names[field.name] = f"{_quote(field.sheet)}!{_absolute(field.cell)}"
-        validation = S.validation_for(field, limit)
+        validation = inputs.validation_for(field, limit)
         if validation is not None:
             _add_validation(sheets[field.sheet], validation, field.cell)
     for index in range(L.PRODUCTS):

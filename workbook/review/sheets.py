@@ -33,8 +33,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from xlmv_workbook import styles
-from xlmv_workbook.atomic import write_atomically
+from xlmv_workbook.xlsx import styles
+from xlmv_workbook.xlsx.atomic import write_atomically
 
 __all__ = [
     "DETAIL",

@@ -1,7 +1,7 @@
 """``xlmv check FILE...``: check filled declaration workbooks and recompute their rewards.
 
-Each file is read with ``xlmv_workbook.reader`` (only input cells; the template's own computed cells are
-never trusted) and assessed with ``xlmv_workbook.validate.evaluate``, the same path the Excel macro
+Each file is read with ``xlmv_workbook.read.reader`` (only input cells; the template's own computed cells are
+never trusted) and assessed with ``xlmv_workbook.read.validate.evaluate``, the same path the Excel macro
 uses. Output is a Chinese report per file, or with ``--json`` one JSON list with an object per file.
 A file that cannot be read is reported and the others are still checked.
 
@@ -22,9 +22,9 @@ from xlmv.assess import ProductAssessment
 from xlmv.money import ZERO, fen_str, format_yuan
 from xlmv.policy import Policy, PolicyError, load_policy
 from xlmv.texttable import render
-from xlmv_workbook.reader import read_workbook
-from xlmv_workbook.safety import WorkbookError
-from xlmv_workbook.validate import Evaluation, evaluate, summary
+from xlmv_workbook.read.reader import read_workbook
+from xlmv_workbook.read.validate import Evaluation, evaluate, summary
+from xlmv_workbook.xlsx.safety import WorkbookError
 
 __all__ = ["EXIT_FINDINGS", "EXIT_OK", "EXIT_UNREADABLE", "FileReport", "check_file", "run"]
 

@@ -37,15 +37,15 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TextIO
 
-from xlmv.cli import os_reason
+from xlmv.errors import os_reason
 from xlmv.findings import Finding, Severity
 from xlmv.money import ZERO, format_yuan, to_fen
 from xlmv.policy import DEFAULT_POLICY, Policy, PolicyError, load_policy
 from xlmv.reward import Allocation
-from xlmv_workbook import review
-from xlmv_workbook.ledger import Ledger, LedgerError, normalise_name, normalise_uscc, read_ledger
-from xlmv_workbook.reader import read_workbook
-from xlmv_workbook.recalc import (
+from xlmv_workbook.read.reader import read_workbook
+from xlmv_workbook.read.validate import evaluate
+from xlmv_workbook.review import sheets as review
+from xlmv_workbook.review.caps import (
     NO,
     UNREADABLE,
     YES,
@@ -56,10 +56,10 @@ from xlmv_workbook.recalc import (
     group_key,
     tier_label,
 )
-from xlmv_workbook.review import H
-from xlmv_workbook.roundtrip import excel_lock
-from xlmv_workbook.safety import WorkbookError
-from xlmv_workbook.validate import evaluate
+from xlmv_workbook.review.ledger import Ledger, LedgerError, normalise_name, normalise_uscc, read_ledger
+from xlmv_workbook.review.sheets import H
+from xlmv_workbook.xlsx.roundtrip import excel_lock
+from xlmv_workbook.xlsx.safety import WorkbookError
 
 __all__ = [
     "EXIT_BAD_RUN",

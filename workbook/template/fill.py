@@ -16,8 +16,8 @@ import openpyxl
 
 from xlmv.declaration import Declaration
 from xlmv.policy import load_policy
-from xlmv_workbook import layout as L
-from xlmv_workbook.atomic import save_atomically
+from xlmv_workbook.template import layout as L
+from xlmv_workbook.xlsx.atomic import save_atomically
 
 _STEP = re.compile(r"([a-z_0-9]+)(?:\[(\d+)\])?")
 _MISSING = object()

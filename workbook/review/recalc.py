@@ -1,30 +1,13 @@
-"""Cross-application caps: the computation ``xlmv batch`` uses, and ``recalc_book`` that redoes it inside a
-review workbook (from ``xlmv recalc`` through openpyxl, or from the ``MV_RECALC`` macro through xlwings).
-
-``compute`` takes one ``RowInput`` per declared product and the enterprise-year priors, and applies, with
-the engine (``compute_kind``, ``apply_enterprise_cap``; nothing here re-implements a cap):
-
-1. the approved ratio and the project cap (附件3 二.1 cumulative for API projects, 二.2 per year for
-   private deployment). The project's prior is the row's 本项目已获奖励 plus what earlier applications
-   *in this batch* for the same project (same 统一社会信用代码 and product name; for private deployment
-   also the same year) were computed to receive after their own project cap;
-2. the enterprise-year cap (二.3) over all products of one enterprise (统一社会信用代码) in one natural year
-   of the application date, less what it already received that year (``priors``), shared by
-   ``allocation``: ``in_order`` grants in order of application date, then source file path, then product
-   number, until the cap is used up; ``pro_rata`` scales every product alike.
-
-Rows are ordered the same way for step 1, so the result does not depend on the order of the rows in the
-sheet. A product without a usable kind (or from a file that could not be read) takes no part.
+"""``xlmv recalc`` and the ``MV_RECALC`` macro: redo the caps (``review.caps``) inside a review workbook.
 
 ``recalc_book`` reads the rows back from the review workbook through a ``ReviewBook`` (``OpenpyxlReview``
 over a file, ``XlwingsReview`` over a live ``xlwings.Book``), recomputes and writes only the computed
-cells (``review.Column.computed``). A value it cannot use (审定比例 ``abc``) is a ``WorkbookError`` naming
+cells (``sheets.Column.computed``). A value it cannot use (审定比例 ``abc``) is a ``WorkbookError`` naming
 the sheet and cell, and nothing is written.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sys
 import tempfile
@@ -36,155 +19,16 @@ from typing import Any, Protocol, TextIO
 
 from openpyxl.utils import get_column_letter
 
-from xlmv.cli import os_reason
-from xlmv.errors import InputError
+from xlmv.errors import InputError, os_reason
 from xlmv.money import ZERO, format_yuan, to_fen
 from xlmv.parsing import parse_optional_amount, parse_optional_date, parse_ratio
 from xlmv.policy import DEFAULT_POLICY, Policy, PolicyError, load_policy
-from xlmv.reward import Allocation, apply_enterprise_cap, compute_kind
-from xlmv_workbook import review, roundtrip
-from xlmv_workbook.ledger import normalise_name, normalise_uscc
-from xlmv_workbook.review import H
-from xlmv_workbook.safety import WorkbookError, open_checks
-
-__all__ = [
-    "GroupResult",
-    "OpenpyxlReview",
-    "RecalcReport",
-    "RecalcSummary",
-    "ReviewBook",
-    "RowInput",
-    "RowResult",
-    "XlwingsReview",
-    "compute",
-    "group_key",
-    "order_key",
-    "recalc_book",
-    "recalc_file",
-    "run",
-    "tier_label",
-]
-
-UNREADABLE = "无法读取"
-YES, NO = "是", "否"
-MAX_SHOWN_PROBLEMS = 10
-
-
-@dataclass(frozen=True)
-class RowInput:
-    """One product as the caps see it."""
-
-    source: str
-    company: str
-    uscc: str
-    year: int | None
-    date: dt.date | None
-    slot: int
-    name: str
-    kind: str | None  # a kind id or label of the policy; None: takes no part
-    amounts: tuple[Decimal, ...] = ()
-    ratio: Decimal = Decimal(1)
-    prior: Decimal = ZERO  # 本项目已获奖励 (the ledger's, else the workbook's)
-    readable: bool = True  # False: an unreadable file's row (no group either)
-
-
-@dataclass(frozen=True)
-class RowResult:
-    tier: int
-    max_reward: Decimal  # before ratio and caps
-    batch_prior: Decimal  # earlier applications of the same project in this batch
-    capped: Decimal  # after the ratio and the project cap
-    granted: Decimal  # after the enterprise-year cap
-
-
-@dataclass(frozen=True)
-class GroupResult:
-    key: str
-    company: str
-    uscc: str
-    year: int | None
-    projects: int
-    requested: Decimal  # sum of 项目上限后
-    prior: Decimal
-    total: Decimal
-    binding: bool
-
-
-def group_key(uscc: str, year: int | None, source: str) -> str:
-    """The enterprise-year a row belongs to; a row without a code is an enterprise of its own file."""
-    code = normalise_uscc(uscc)
-    return f"{code or '文件:' + source}|{'' if year is None else year}"
-
-
-def order_key(row: RowInput) -> tuple[bool, dt.date, str, int]:
-    """Application date (unknown dates last), then source path, then product number."""
-    return (row.date is None, row.date or dt.date.min, row.source, row.slot)
-
-
-def tier_label(policy: Policy, kind: str, tier: int) -> str:
-    return policy.kind(kind).bands[tier - 1].label if tier > 0 else "不达标"
-
-
-def compute(
-    policy: Policy,
-    rows: Sequence[RowInput],
-    priors: Mapping[str, Decimal],
-    allocation: Allocation = Allocation.IN_ORDER,
-) -> tuple[list[RowResult | None], dict[str, GroupResult]]:
-    """Per row its result (None when it takes no part), and per ``group_key`` the enterprise-year."""
-    results: list[RowResult | None] = [None] * len(rows)
-    order = sorted((n for n, r in enumerate(rows) if r.readable), key=lambda n: order_key(rows[n]))
-    earlier: dict[tuple[str, str, int | None], Decimal] = {}
-    capped: dict[int, tuple[int, Decimal, Decimal, Decimal]] = {}
-    for n in order:
-        row = rows[n]
-        if row.kind is None:
-            continue
-        kind = policy.kind(row.kind)
-        yearly = kind.cap is not None and kind.cap.scope == "project_yearly"
-        project = normalise_name(row.name)
-        key = (normalise_uscc(row.uscc) or row.source, project, row.year if yearly else None)
-        before = earlier.get(key, ZERO) if project else ZERO
-        result = compute_kind(
-            policy, kind, row.amounts, approved_ratio=row.ratio, prior_award=row.prior + before
-        )
-        if project:
-            earlier[key] = before + result.reward
-        capped[n] = (result.tier, result.max_reward, before, result.reward)
-
-    members: dict[str, list[int]] = {}
-    for n in order:
-        members.setdefault(group_key(rows[n].uscc, rows[n].year, rows[n].source), []).append(n)
-    groups: dict[str, GroupResult] = {}
-    for key, indexes in members.items():
-        first = rows[indexes[0]]
-        taking = [n for n in indexes if n in capped]
-        prior = priors.get(key, ZERO)
-        enterprise = apply_enterprise_cap(
-            policy,
-            [capped[n][3] for n in taking],
-            prior_same_year=prior,
-            year=first.year,
-            allocation=allocation,
-        )
-        for n, granted in zip(taking, enterprise.granted, strict=True):
-            tier, maximum, before, reward = capped[n]
-            results[n] = RowResult(tier, maximum, before, reward, granted)
-        groups[key] = GroupResult(
-            key=key,
-            company=next((rows[n].company for n in indexes if rows[n].company), ""),
-            uscc=normalise_uscc(first.uscc),
-            year=first.year,
-            projects=sum(1 for n in indexes if rows[n].slot > 0),
-            requested=sum((capped[n][3] for n in taking), ZERO),
-            prior=prior,
-            total=enterprise.total,
-            binding=enterprise.cap is not None and enterprise.cap.binding,
-        )
-    return results, groups
-
-
-# ------------------------------------------------------------------------------------- the workbook
+from xlmv.reward import Allocation
+from xlmv_workbook.review import sheets as review
+from xlmv_workbook.review.caps import MAX_SHOWN_PROBLEMS, NO, UNREADABLE, YES, GroupResult, RowInput, compute
+from xlmv_workbook.review.sheets import H
+from xlmv_workbook.xlsx import roundtrip
+from xlmv_workbook.xlsx.safety import WorkbookError, open_checks
 
 
 class ReviewBook(Protocol):

@@ -23,9 +23,9 @@ from xlmv.declaration import Product
 from xlmv.money import to_fen
 from xlmv.policy import Kind, Policy
 from xlmv.texttable import width
-from xlmv_workbook import layout as L
-from xlmv_workbook import styles as S
-from xlmv_workbook.canonical import CellKind, NamedCell, cell_text
+from xlmv_workbook.export.canonical import CellKind, NamedCell, cell_text
+from xlmv_workbook.template import layout as L
+from xlmv_workbook.xlsx import styles as S
 
 TIER_FORMAT = '[=0]"不达标";"第"0"档"'
 _FORMATS: dict[str, str] = {

@@ -13,14 +13,14 @@ cached formula result of the template is used. ``build_submission`` then writes 
 * ``材料清单`` and ``奖励测算`` — per product checklist statuses (齐全/缺) and the tier rows, caps and totals.
 
 No formulas anywhere and no helper sheets, except one very hidden sheet ``xlmv_canonical`` holding the
-canonical JSON (``xlmv_workbook.canonical``) whose digest is the 校验码 shown on the form (cell
+canonical JSON (``xlmv_workbook.export.canonical``) whose digest is the 校验码 shown on the form (cell
 ``MV_VERIFY_CODE``) and in the printed footer. Every value cell has a workbook-level defined name (the
 template's names for inputs, e.g. ``MV_COMPANY_NAME``, ``MV_P1_S1_CLAIMED``, ``MV_P1_REWARD``,
 ``MV_TOTAL_REWARD``; ``MV_F_…``/``MV_C_…``/``MV_K_…``/``MV_L_…`` for values repeated on the form, 奖励测算,
 材料清单 and the letter), listed with its canonical value in the JSON, so ``xlmv verify`` names each changed
 cell. Products are numbered in declaration order (filled template slots, empty ones skipped).
 
-Files are named ``<企业名称>-<第一个产品名称>-模型券申报.xlsx`` (``xlmv_workbook.filenames``), written
+Files are named ``<企业名称>-<第一个产品名称>-模型券申报.xlsx`` (``xlmv_workbook.export.filenames``), written
 atomically and never over an existing file. A declaration with errors is refused unless forced; a forced
 export lists those errors on 奖励测算 and records them in the canonical JSON.
 
@@ -51,9 +51,9 @@ from xlmv.declaration import Declaration
 from xlmv.money import ZERO, to_fen
 from xlmv.policy import Policy, PolicyError, load_policy
 from xlmv.texttable import render
-from xlmv_workbook import filenames
-from xlmv_workbook import styles as S
-from xlmv_workbook.canonical import (
+from xlmv_workbook.export import filenames
+from xlmv_workbook.export.calc_sheets import CALC, CHECKLIST, write_calc, write_checklist
+from xlmv_workbook.export.canonical import (
     FORMAT,
     FORMAT_VERSION,
     NamedCell,
@@ -62,13 +62,14 @@ from xlmv_workbook.canonical import (
     plain,
     verification_code,
 )
-from xlmv_workbook.export_form import FORM, Fees, fees_of, write_form
-from xlmv_workbook.export_letter import LETTER, write_letter
-from xlmv_workbook.export_review import CALC, CHECKLIST, write_calc, write_checklist
-from xlmv_workbook.export_writer import Writer, tier_of
-from xlmv_workbook.reader import read_workbook
-from xlmv_workbook.safety import WorkbookError
-from xlmv_workbook.validate import Evaluation, evaluate
+from xlmv_workbook.export.form import FORM, Fees, fees_of, write_form
+from xlmv_workbook.export.issue import Issue, issues_of
+from xlmv_workbook.export.letter import LETTER, write_letter
+from xlmv_workbook.export.writer import Writer, tier_of
+from xlmv_workbook.read.reader import read_workbook
+from xlmv_workbook.read.validate import evaluate
+from xlmv_workbook.xlsx import styles as S
+from xlmv_workbook.xlsx.safety import WorkbookError
 
 __all__ = [
     "CALC",
@@ -97,19 +98,6 @@ PRINT_SHEETS = (FORM, LETTER)
 CODE_NAME = "MV_VERIFY_CODE"
 CHUNK = 30_000  # characters of JSON per cell (Excel holds at most 32,767)
 EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
-
-
-@dataclass(frozen=True)
-class Issue:
-    """An error the declaration had when it was exported (only with ``--force``)."""
-
-    cell: str
-    message: str
-    clause: str
-
-
-def issues_of(evaluation: Evaluation) -> list[Issue]:
-    return [Issue(evaluation.cell_for(f) or f.field, f.message, f.clause) for f in evaluation.errors]
 
 
 # ------------------------------------------------------------------------------------ the document
@@ -284,7 +272,7 @@ def export(source: str | Path, outdir: str | Path, *, force: bool = False, pdf: 
     result = ExportResult(target, submission.code, tuple(issues), len(evaluation.warnings))
     if not pdf:
         return result
-    from xlmv_workbook.export_pdf import PdfError, to_pdf
+    from xlmv_workbook.export.pdf import PdfError, to_pdf
 
     try:
         rendered = to_pdf(data, PRINT_SHEETS)

@@ -6,9 +6,10 @@ from __future__ import annotations
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xlmv.policy import Policy
-from xlmv_workbook import layout as L
-from xlmv_workbook import styles as S
-from xlmv_workbook.cellformulas import by_kind
+from xlmv_workbook.template import inputs
+from xlmv_workbook.template import layout as L
+from xlmv_workbook.template.cellformulas import by_kind
+from xlmv_workbook.xlsx import styles as S
 
 WIDTHS = {"A": 18, "B": 16, "C": 15, "D": 18, "E": 13, "F": 13, "G": 16, "H": 16, "I": 16}
 
@@ -52,7 +53,7 @@ def build_form(ws: Worksheet, policy: Policy) -> None:
         if field.sheet != L.FORM:
             continue
         span = _span(field)
-        S.input_cell(ws, field, span)
+        inputs.input_cell(ws, field, span)
         if span:
             S.border_span(ws, span)
         row = int(field.cell[1:])

@@ -13,8 +13,8 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from xlmv_workbook.cellrefs import position
-from xlmv_workbook.safety import WorkbookError, stream_part
+from xlmv_workbook.xlsx.cellrefs import position
+from xlmv_workbook.xlsx.safety import WorkbookError, stream_part
 
 MAX_SHEET_CELLS = 2_000_000
 

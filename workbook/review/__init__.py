@@ -1,0 +1,1 @@
+"""Reviewers' batches: many declarations read together, caps across applications, the review workbook and ``xlmv recalc``."""
