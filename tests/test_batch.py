@@ -27,8 +27,10 @@ from workbooks import declaration_values, sha256, valid_declaration, write_workb
 from xlmv.cli import main
 from xlmv.declaration import Declaration, Product
 from xlmv_workbook.review import sheets as review
-from xlmv_workbook.review.batch import collect_inputs, read_one, run_batch
+from xlmv_workbook.review.batch import run_batch
+from xlmv_workbook.review.inputs import collect_inputs
 from xlmv_workbook.review.ledger import read_ledger
+from xlmv_workbook.review.reading import read_one
 from xlmv_workbook.review.sheets import H
 
 D = Decimal

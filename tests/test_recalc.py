@@ -25,7 +25,8 @@ from workbooks import sha256, write_workbook
 from xlmv.cli import main
 from xlmv_workbook.review import sheets as review
 from xlmv_workbook.review.batch import run_batch
-from xlmv_workbook.review.recalc import OpenpyxlReview, XlwingsReview, recalc_book
+from xlmv_workbook.review.recalc import recalc_book
+from xlmv_workbook.review.reviewbooks import OpenpyxlReview, XlwingsReview
 from xlmv_workbook.review.sheets import H
 from xlmv_workbook.xlsx.roundtrip import differences, unsupported_parts
 from xlmv_workbook.xlsx.safety import WorkbookError

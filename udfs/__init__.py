@@ -243,6 +243,7 @@ def MV_VALIDATE():
 @xw.sub
 def MV_RECALC():
     """重算复核汇总表：按评审修改后的审定比例、已获奖励，重新计算项目上限后、企业年度上限后和按企业汇总。"""
-    from xlmv_workbook.review.recalc import XlwingsReview, recalc_book
+    from xlmv_workbook.review.recalc import recalc_book
+    from xlmv_workbook.review.reviewbooks import XlwingsReview
 
     recalc_book(XlwingsReview(xw.Book.caller()))

@@ -1,0 +1,161 @@
+"""Reading a batch's files in worker processes (``--jobs``; ``1`` reads in this process).
+
+Each worker returns a small picklable ``FileOutcome``; a file that cannot be read becomes an unreadable
+outcome with its Chinese reason, and a worker process that dies is retried file by file in a fresh
+process, so one bad file never stops the batch."""
+
+from __future__ import annotations
+
+import concurrent.futures as futures
+import datetime as dt
+from collections.abc import Callable, Sequence
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from decimal import Decimal
+
+from xlmv.findings import Finding, Severity
+from xlmv.money import ZERO
+from xlmv.policy import PolicyError
+from xlmv_workbook.read.reader import read_workbook
+from xlmv_workbook.read.validate import evaluate
+from xlmv_workbook.xlsx.safety import WorkbookError
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One finding, located: ``product`` is the declaration's product index, None for the whole file."""
+
+    location: str
+    severity: Severity
+    message: str
+    clause: str
+    product: int | None
+
+
+@dataclass(frozen=True)
+class ProductLine:
+    index: int
+    slot: int  # 1-based template slot (产品1 …)
+    name: str
+    kind: str | None  # the policy's kind id, None when the typed kind is unknown
+    kind_text: str  # the kind's label, or what was typed
+    amounts: tuple[Decimal, ...]  # the tiered items: each API service, or the procurement amount
+    ratio: Decimal | None
+    prior: Decimal
+    name_cell: str
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """What the batch needs from one file (plain values, cheap to send between processes)."""
+
+    path: str
+    error: str | None = None
+    company: str = ""
+    uscc: str = ""
+    date: dt.date | None = None
+    prior_year_award: Decimal = ZERO
+    products: tuple[ProductLine, ...] = ()
+    issues: tuple[Issue, ...] = ()
+
+
+def _product_of(finding: Finding) -> int | None:
+    if not finding.field.startswith("products["):
+        return None
+    return int(finding.field[len("products[") : finding.field.index("]")])
+
+
+def read_one(path: str) -> FileOutcome:
+    """Read and check one file; never raises (a bad file is an outcome with ``error``)."""
+    try:
+        evaluation = evaluate(read_workbook(path))
+    except WorkbookError as exc:
+        return FileOutcome(path, error=exc.problem)
+    except PolicyError as exc:
+        return FileOutcome(path, error=str(exc))
+    except Exception as exc:  # one unexpected failure must not stop the batch
+        return FileOutcome(path, error=f"读取时发生意外错误（{type(exc).__name__}），请将该文件反馈给维护者")
+    decl = evaluation.result.declaration
+    products = []
+    for p in evaluation.assessment.products:
+        declared = decl.products[p.index]
+        result = p.result
+        products.append(
+            ProductLine(
+                index=p.index,
+                slot=evaluation.result.product_slots[p.index] + 1,
+                name=declared.name,
+                kind=result.kind if result is not None else None,
+                kind_text=result.kind_label if result is not None else declared.kind,
+                amounts=tuple(i.amount for i in result.items) if result is not None else (),
+                ratio=declared.approved_ratio,
+                prior=declared.prior_award,
+                name_cell=evaluation.result.cell_for(f"products[{p.index}].name") or "",
+            )
+        )
+    issues = tuple(
+        Issue(evaluation.cell_for(f), f.severity, f.message, f.clause, _product_of(f))
+        for f in evaluation.findings
+        if not f.code.startswith("cap.")  # recomputed across applications by the batch
+    )
+    return FileOutcome(
+        path,
+        company=decl.company.name,
+        uscc=decl.company.uscc,
+        date=decl.application_date,
+        prior_year_award=decl.prior_year_award,
+        products=tuple(products),
+        issues=issues,
+    )
+
+
+def _read_chunk(paths: Sequence[str]) -> list[FileOutcome]:
+    return [read_one(p) for p in paths]
+
+
+def _isolated(path: str) -> FileOutcome:
+    """Read one file in a process of its own: used after a worker died (crash, out of memory)."""
+    try:
+        with futures.ProcessPoolExecutor(max_workers=1) as pool:
+            return pool.submit(read_one, path).result()
+    except BrokenProcessPool:
+        return FileOutcome(path, error="读取该文件时处理进程异常退出（文件可能是恶意构造或严重损坏），已跳过")
+
+
+def read_all(
+    paths: Sequence[str], jobs: int, progress: Callable[[int], None] | None = None
+) -> list[FileOutcome]:
+    """Every file's outcome, in the order of ``paths``; ``jobs`` worker processes (1: this process)."""
+    done = 0
+
+    def tick(count: int) -> None:
+        nonlocal done
+        done += count
+        if progress is not None:
+            progress(done)
+
+    if jobs <= 1 or len(paths) <= 1:
+        outcomes = []
+        for p in paths:
+            outcomes.append(read_one(p))
+            tick(1)
+        return outcomes
+    size = max(1, min(32, len(paths) // (jobs * 4)))
+    chunks = [list(paths[n : n + size]) for n in range(0, len(paths), size)]
+    results: dict[int, list[FileOutcome]] = {}
+    broken: list[int] = []
+    with futures.ProcessPoolExecutor(max_workers=min(jobs, len(chunks))) as pool:
+        pending = {pool.submit(_read_chunk, chunk): n for n, chunk in enumerate(chunks)}
+        for future in futures.as_completed(pending):
+            n = pending[future]
+            try:
+                results[n] = future.result()
+                tick(len(chunks[n]))
+            except BrokenProcessPool:
+                broken.append(n)
+    for n in sorted(broken):
+        results[n] = []
+        for p in chunks[n]:
+            results[n].append(_isolated(p))
+            tick(1)
+    return [outcome for n in range(len(chunks)) for outcome in results[n]]
