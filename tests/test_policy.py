@@ -259,7 +259,9 @@ def test_flat_voucher_scheme_loads() -> None:
 def test_flat_voucher_computes_half_of_any_amount(amount: str, expected: str) -> None:
     kind = FLAT.kind("contract")
     result = compute_kind(FLAT, "contract", [Decimal(amount)])
-    assert result.reward == result.reward_before_cap == Decimal(expected)  # no floor, no project cap
+    # the exact half, paid rounded once to the fen, half up: 0.005 → 0.01, 49,999.995 → 50,000.00
+    paid = Decimal(expected).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
+    assert result.reward == result.reward_before_cap == paid  # no floor, no project cap
     assert result.cap is None and result.findings == ()
     assert [i.tier for i in result.items] == [1] and result.eligible
     assert max_reward_of(Decimal(amount), kind) == Decimal(expected)

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from xlmv.money import ZERO
+from xlmv.money import ZERO, to_fen
 from xlmv.policy import Kind, load_policy
 from xlmv.reward import (
     Allocation,
@@ -21,7 +21,6 @@ from xlmv.reward import (
     apply_enterprise_cap,
     compute_kind,
     max_reward_of,
-    next_step,
     project_reward,
     split_into_bands,
     tier_item,
@@ -125,11 +124,14 @@ def test_tier_rows_sum_to_the_item_reward_and_bases_to_the_amount(kind: Kind, am
         assert item.tier == 0 and item.rows == () and item.max_reward == 0 and item.reward == 0
         assert amount < _floor(kind)
         return
-    assert sum((r.reward for r in item.rows), ZERO) == item.max_reward == max_reward_of(amount, kind)
+    # RULE 1: the item is its exact sum rounded once; the rows are whole-fen shares adding up to it
+    assert sum((r.reward for r in item.rows), ZERO) == item.max_reward == to_fen(max_reward_of(amount, kind))
     assert sum((r.base for r in item.rows), ZERO) == amount
     assert [r.tier for r in item.rows] == list(range(1, item.tier + 1))
     for row in item.rows:
-        assert row.reward == row.base * row.rate
+        assert row.exact == row.base * row.rate
+        assert row.reward == row.reward.quantize(FEN)
+        assert abs(row.reward - row.exact) < FEN
         assert row.base >= 0
         if row.upper is not None:
             assert row.base <= row.upper - row.lower
@@ -152,15 +154,16 @@ def test_project_cap_always_holds(kind: Kind, amounts: list[Decimal], ratio: Dec
     assert 0 <= result.reward <= room
     assert result.reward <= result.reward_before_cap
     assert result.reward == min(result.reward_before_cap, room)
-    assert result.reward_before_cap == result.max_reward * ratio
+    assert result.reward_before_cap == to_fen(result.max_reward * ratio)
+    assert sum((i.reward for i in result.items), ZERO) == result.reward_before_cap
     assert result.cap.binding is (result.reward_before_cap > room)
     codes = [f.code for f in result.findings]
     assert ("cap.project" in codes) is result.cap.binding
     if kind.basis == "per_service":
-        assert result.max_reward == sum((max_reward_of(a, kind) for a in amounts), ZERO)
+        assert result.max_reward == sum((to_fen(max_reward_of(a, kind)) for a in amounts), ZERO)
         assert codes.count("api.below_floor") == sum(a < _floor(kind) for a in amounts)
     else:
-        assert result.max_reward == max_reward_of(sum(amounts, ZERO), kind)
+        assert result.max_reward == to_fen(max_reward_of(sum(amounts, ZERO), kind))
 
 
 @given(
@@ -231,56 +234,7 @@ def test_amount_for_reward_at_the_caps() -> None:
     assert amount_for_reward(Decimal("0.01"), API) == Decimal(100000)  # the floor comes first
 
 
-@pytest.mark.parametrize("kind", KINDS, ids=KIND_IDS)
-@given(amount=fen_amounts(), prior=st.one_of(st.just(ZERO), priors))
-def test_next_step_is_reached_at_its_threshold_and_not_one_fen_before(
-    kind: Kind, amount: Decimal, prior: Decimal
-) -> None:
-    step = next_step(amount, kind, prior)
-    if step.target == "none":
-        assert kind.cap is None and kind.bands[tier_of(amount, kind) - 1].upper is None
-        assert step.needed == 0
-        return
-    assert step.threshold is not None
-    assert step.needed == max(step.threshold - amount, ZERO)
-    if step.target == "floor":
-        assert step.target_tier == 1
-        assert tier_of(step.threshold, kind) == 1 and tier_of(step.threshold - FEN, kind) == 0
-        assert step.needed > 0
-    elif step.target == "tier":
-        assert step.target_tier == tier_of(amount, kind) + 1
-        assert tier_of(step.threshold, kind) == step.target_tier
-        assert tier_of(step.threshold - FEN, kind) == step.target_tier - 1
-        assert step.needed > 0
-    else:
-        assert kind.cap is not None
-        room = max(kind.cap.amount - prior, ZERO)
-        assert max_reward_of(step.threshold, kind) >= room
-        assert step.threshold == _floor(kind) or max_reward_of(step.threshold - FEN, kind) < room
-        # the cap comes no later than the next band would
-        band = kind.bands[tier_of(amount, kind) - 1]
-        assert band.upper is None or step.threshold <= band.upper + FEN
-        # spending what is needed makes the capped project reward reach the room
-        reached = compute_kind(BEIJING, kind, [amount + step.needed], prior_award=prior)
-        assert reached.reward == room
-
-
-def test_next_step_examples() -> None:
-    step = next_step(Decimal("1000000"), API)
-    assert (step.target, step.target_tier, step.threshold, step.needed) == (
-        "tier",
-        2,
-        Decimal("1000000.01"),
-        Decimal("0.01"),
-    )
-    step = next_step(Decimal("99999.99"), API)
-    assert (step.target, step.threshold, step.needed) == ("floor", Decimal(100000), Decimal("0.01"))
-    step = next_step(Decimal("5000000.01"), API)
-    assert (step.target, step.threshold, step.needed) == ("cap", Decimal("40000000"), Decimal("34999999.99"))
-    # 4,800,000 already received: the 200,000 left is reached at 400,000, long before 第二档
-    step = next_step(Decimal("100000"), API, Decimal(4_800_000))
-    assert (step.target, step.threshold, step.needed) == ("cap", Decimal(400000), Decimal(300000))
-    assert next_step(Decimal(10**9), FLAT_KIND).target == "none"
+# next_step over whole projects: tests/test_next_step.py
 
 
 @given(

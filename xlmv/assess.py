@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict
 
 from xlmv.declaration import Declaration, Product
 from xlmv.findings import Finding, Severity
-from xlmv.money import ZERO, Money, format_yuan, to_fen
+from xlmv.money import ZERO, Money, format_yuan
 from xlmv.policy import Policy, load_policy
 from xlmv.reward import Allocation, EnterpriseResult, KindResult, apply_enterprise_cap, compute_kind
 from xlmv.rules import check_declaration
@@ -90,7 +90,7 @@ def assess(
     year = decl.application_date.year if decl.application_date else None
     enterprise = apply_enterprise_cap(
         policy,
-        [to_fen(r.reward) if r else ZERO for r in results],  # a project's award is paid in fen
+        [r.reward if r else ZERO for r in results],
         prior_same_year=decl.prior_year_award,
         year=year,
         allocation=allocation,

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
 
-from xlmv.money import ZERO, fen_str, format_yuan, to_fen
+from xlmv.money import ZERO, fen_str, format_yuan
 from xlmv.policy import Policy
 from xlmv.reward import EnterpriseResult, ItemResult, KindResult, apply_enterprise_cap, compute_kind
 from xlmv.texttable import render
@@ -43,7 +43,7 @@ def calculate(
         if private is not None
         else None
     )
-    rewards = [to_fen(r.reward) for r in (api_result, private_result) if r is not None]  # awards are in fen
+    rewards = [r.reward for r in (api_result, private_result) if r is not None]
     enterprise = apply_enterprise_cap(policy, rewards, prior_same_year=prior_year_award)
     return Calculation(policy=policy, api=api_result, private=private_result, enterprise=enterprise)
 

@@ -3,8 +3,8 @@ that applies it when a result leaves the engine."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from decimal import ROUND_HALF_UP, Decimal
+from collections.abc import Callable, Sequence
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Annotated
 
 from pydantic import PlainSerializer
@@ -17,6 +17,23 @@ WAN = Decimal(10_000)
 def to_fen(amount: Decimal) -> Decimal:
     """Round exact yuan to the fen, half up: the only rounding in the engine, done at the edge."""
     return amount.quantize(FEN, rounding=ROUND_HALF_UP)
+
+
+def split_fen(parts: Sequence[Decimal], total: Decimal) -> list[Decimal]:
+    """Whole-fen shares of ``total`` that sum to it exactly (largest remainder, RULE.md 1 and 3).
+
+    ``parts`` are the exact figures (non-negative) whose fen-rounded sum is ``total``. Each share is its
+    part rounded down to the fen; the fens still missing go, one each, to the parts with the largest
+    remainders, ties to the earlier part (the lower tier, the earlier service).
+    """
+    floors = [p.quantize(FEN, rounding=ROUND_FLOOR) for p in parts]
+    missing = int((total - sum(floors, ZERO)) / FEN)
+    if not 0 <= missing <= len(parts):
+        raise ValueError(f"{total} is not the fen-rounded sum of {list(parts)}")
+    by_remainder = sorted(range(len(parts)), key=lambda n: (-(parts[n] - floors[n]), n))
+    for n in by_remainder[:missing]:
+        floors[n] += FEN
+    return floors
 
 
 def to_wan(amount: Decimal, places: int = 2) -> Decimal:

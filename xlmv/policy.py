@@ -44,10 +44,12 @@ class Cap(Amount):
     natural year, or all of one enterprise's rewards in one natural year."""
 
     scope: Literal["project_cumulative", "project_yearly", "enterprise_yearly"]
+    name: str = Field(min_length=1)  # how findings and tables call it, e.g. 单个项目累计奖励上限
 
 
 class EnterpriseCap(Amount):
     period: Literal["calendar_year"]
+    name: str = Field(min_length=1)  # e.g. 单一企业自然年奖励上限
 
 
 class Band(_Model):
@@ -78,6 +80,12 @@ class Kind(_Model):
     floor: Amount | None = None
     cap: Cap | None = None
     bands: tuple[Band, ...] = Field(min_length=1)
+
+    @property
+    def cap_is_yearly(self) -> bool:
+        """Whether the project cap counts one natural year (prior awards of other years do not count)
+        rather than the project's whole life; False without a cap."""
+        return self.cap is not None and self.cap.scope == "project_yearly"
 
     @model_validator(mode="after")
     def _bands_are_a_schedule(self) -> Kind:

@@ -3,21 +3,26 @@
 The stages follow the policy and stay separate so a reader can see why a number is what it is:
 each item (a model API service, or a project's procurement) is tiered on its own (附件3 二.4), the
 reviewer's approved ratio scales the maximum ("不超过"), then the project cap (二.1 / 二.2), then the
-enterprise-year cap (二.3). Nothing is rounded here; ``xlmv.money`` rounds at the edge.
+enterprise-year cap (二.3).
+
+Rounding follows the one rule (README 计算口径): an item's maximum is its exact marginal sum rounded once
+to the fen, half up, and its tier rows are whole-fen shares of that figure (largest remainder); a project's
+maximum is the sum of its items'; the ratio scales the project, rounded once, with per-item shares again
+by largest remainder; the caps then work on fen amounts, so every shown set of rows adds up to its total.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from decimal import Decimal
+from dataclasses import dataclass, replace
+from decimal import ROUND_CEILING, Decimal
 from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from xlmv.findings import Finding, Severity
-from xlmv.money import ZERO, Money, format_yuan
+from xlmv.money import FEN, ZERO, Money, format_yuan, split_fen, to_fen
 from xlmv.policy import Band, Kind, Policy
 
 ONE = Decimal(1)
@@ -39,7 +44,8 @@ class Eligibility(StrEnum):
 # (one Excel range), and a dataclass is built ten times faster than a model; pydantic still serialises them.
 @dataclass(frozen=True, slots=True)
 class TierRow:
-    """How much of an amount falls in one band, and what that part earns."""
+    """How much of an amount falls in one band, and what that part earns: ``exact`` is base × rate,
+    ``reward`` its whole-fen share of the item's rounded maximum (the rows' rewards add up to it)."""
 
     tier: int
     label: str
@@ -49,11 +55,14 @@ class TierRow:
     rate: Decimal
     reward: Money
     clause: str
+    exact: Decimal
 
 
 @dataclass(frozen=True, slots=True)
 class ItemResult:
-    """One tiered item: a model API service, or one project's procurement amount."""
+    """One tiered item: a model API service, or one project's procurement amount. ``max_reward`` is the
+    exact marginal sum rounded once to the fen; ``reward`` is the item's whole-fen share of the project's
+    reward scaled by the approved ratio (before the project cap)."""
 
     label: str
     amount: Money
@@ -108,6 +117,11 @@ class KindResult(_Result):
         return any(i.eligible for i in self.items)
 
     @property
+    def ratio_applied(self) -> bool:
+        """Whether the approved ratio changes the money (shown wherever it does)."""
+        return self.approved_ratio != ONE
+
+    @property
     def tier(self) -> int:
         return max((i.tier for i in self.items), default=0)
 
@@ -154,11 +168,18 @@ def band_parts(amount: Decimal, kind: Kind) -> Iterator[tuple[Band, Decimal, Dec
 
 
 def split_into_bands(amount: Decimal, kind: Kind) -> tuple[TierRow, ...]:
-    """The rows of ``band_parts``, each with that part's maximum reward."""
-    return tuple(_row(band, lower, base) for band, lower, base in band_parts(amount, kind))
+    """The rows of ``band_parts``, each with that part's exact reward and its whole-fen share of the
+    item's rounded maximum (largest remainder, ties to the lower tier), so the rows add up to it."""
+    parts = list(band_parts(amount, kind))
+    exact = [base * band.rate for band, _, base in parts]
+    shares = split_fen(exact, to_fen(sum(exact, ZERO)))
+    return tuple(
+        _row(band, lower, base, e, share)
+        for (band, lower, base), e, share in zip(parts, exact, shares, strict=True)
+    )
 
 
-def _row(band: Band, lower: Decimal, base: Decimal) -> TierRow:
+def _row(band: Band, lower: Decimal, base: Decimal, exact: Decimal, share: Decimal) -> TierRow:
     return TierRow(
         tier=band.tier,
         label=band.label,
@@ -166,8 +187,9 @@ def _row(band: Band, lower: Decimal, base: Decimal) -> TierRow:
         upper=band.upper,
         base=base,
         rate=band.rate,
-        reward=base * band.rate,
+        reward=share,
         clause=band.clause,
+        exact=exact,
     )
 
 
@@ -187,10 +209,15 @@ def tier_of(amount: Decimal, kind: Kind) -> int:
 
 
 def max_reward_of(amount: Decimal, kind: Kind) -> Decimal:
-    """The maximum reward for one item before ratio and caps (0 below the floor)."""
+    """The exact maximum reward for one item before ratio and caps (0 below the floor), unrounded."""
     if below_floor(amount, kind):
         return ZERO
     return sum((base * band.rate for band, _, base in band_parts(amount, kind)), ZERO)
+
+
+def item_max_reward(amount: Decimal, kind: Kind) -> Decimal:
+    """One item's maximum reward as it is paid: ``max_reward_of`` rounded once to the fen (RULE 1)."""
+    return to_fen(max_reward_of(amount, kind))
 
 
 def tier_item(label: str, amount: Decimal, kind: Kind, ratio: Decimal = ONE) -> ItemResult:
@@ -198,7 +225,7 @@ def tier_item(label: str, amount: Decimal, kind: Kind, ratio: Decimal = ONE) -> 
         raise ValueError("amounts are validated as non-negative before they reach the engine")
     eligible = not below_floor(amount, kind)
     rows = split_into_bands(amount, kind) if eligible else ()
-    maximum = sum((r.reward for r in rows), ZERO)
+    maximum = sum((r.reward for r in rows), ZERO)  # the rounded maximum: the rows are its fen shares
     return ItemResult(
         label=label,
         amount=amount,
@@ -206,7 +233,7 @@ def tier_item(label: str, amount: Decimal, kind: Kind, ratio: Decimal = ONE) -> 
         tier=tier_of(amount, kind),
         rows=rows,
         max_reward=maximum,
-        reward=maximum * ratio,
+        reward=to_fen(maximum * ratio),
     )
 
 
@@ -248,11 +275,13 @@ def compute_kind(
     )
     findings = tuple(_floor_findings(kind, items, paths))
     maximum = sum((i.max_reward for i in items), ZERO)
-    before = sum((i.reward for i in items), ZERO)
+    before = to_fen(maximum * ratio)  # RULE 3: the ratio scales the project, rounded once
+    shares = split_fen([i.max_reward * ratio for i in items], before)
+    items = tuple(replace(i, reward=s) for i, s in zip(items, shares, strict=True))
     cap = None
     reward = before
     if kind.cap is not None:
-        cap = apply_cap(_cap_name(kind), kind.cap.clause, kind.cap.amount, prior_award, before)
+        cap = apply_cap(kind.cap.name, kind.cap.clause, kind.cap.amount, prior_award, before)
         reward = cap.after
     return KindResult.model_construct(
         policy=policy.id,
@@ -277,24 +306,20 @@ def project_reward(
     prior_award: Decimal = ZERO,
 ) -> Decimal:
     """``compute_kind(...).reward`` without the explanation: the same stages (tiers per item, ratio,
-    project cap) for callers that only need the number, such as a UDF over a 10,000-cell range."""
+    project cap) and the same rounding for callers that only need the number, such as a UDF over a
+    10,000-cell range."""
     ratio = ONE if approved_ratio is None else approved_ratio
-    if kind.basis == "per_service":
-        before = sum((max_reward_of(a, kind) for a in amounts), ZERO) * ratio
-    else:
-        before = max_reward_of(sum(amounts, ZERO), kind) * ratio if amounts else ZERO
+    before = to_fen(project_max_reward(kind, amounts) * ratio)
     if kind.cap is None:
         return before
     return min(before, max(kind.cap.amount - prior_award, ZERO))
 
 
-def _cap_name(kind: Kind) -> str:
-    assert kind.cap is not None
-    return {
-        "project_cumulative": "单个项目累计奖励上限",
-        "project_yearly": "单个项目年度奖励上限",
-        "enterprise_yearly": "单一企业自然年奖励上限",
-    }[kind.cap.scope]
+def project_max_reward(kind: Kind, amounts: Sequence[Decimal]) -> Decimal:
+    """A project's maximum reward (ratio 1, no cap): the sum of its items' fen-rounded maxima (RULE 2)."""
+    if kind.basis == "per_service":
+        return sum((item_max_reward(a, kind) for a in amounts), ZERO)
+    return item_max_reward(sum(amounts, ZERO), kind) if amounts else ZERO
 
 
 def apply_cap(name: str, clause: str, limit: Decimal, prior: Decimal, before: Decimal) -> CapStep:
@@ -357,10 +382,15 @@ def apply_enterprise_cap(
 ) -> EnterpriseResult:
     """Cap the sum of one enterprise's project rewards in one natural year, and share what is granted.
 
+    This is the one home of the enterprise total (check, calc, batch, recalc, export and the UDF all
+    call it): each project's reward is its award in fen (rounded here if a caller passes more places),
+    the total is their sum, then the enterprise cap less this year's prior awards (RULE 5).
+
     ``in_order`` grants projects in the order given until the cap is used up (the order of the
     declaration, or of application dates across applications); ``pro_rata`` scales every project by the
     same factor. Either way the granted amounts sum to the capped total.
     """
+    rewards = [to_fen(r) for r in rewards]
     total = sum(rewards, ZERO)
     ceiling = policy.enterprise_cap
     if ceiling is None:
@@ -374,7 +404,7 @@ def apply_enterprise_cap(
             cap=None,
             total=total,
         )
-    cap = apply_cap("单一企业自然年奖励上限", ceiling.clause, ceiling.amount, prior_same_year, total)
+    cap = apply_cap(ceiling.name, ceiling.clause, ceiling.amount, prior_same_year, total)
     return EnterpriseResult(
         policy=policy.id,
         policy_version=policy.version,
@@ -407,43 +437,84 @@ def allocate(requested: Sequence[Decimal], available: Decimal, rule: Allocation)
 
 # --- What-if: spend to the next tier --------------------------------------------------------------
 
+NextTarget = Literal["floor", "tier", "cap", "at_cap", "none"]
+
 
 class NextStep(_Result):
-    """How much more spending moves one item to its next tier, or to the reward cap."""
+    """The extra spend on one item that moves the project to the next step (README 计算口径, 距下一档).
 
-    target: Literal["floor", "tier", "cap", "none"]
+    ``item`` is the index of the item the spend goes to (the largest amount; the first on ties), and
+    ``threshold`` that item's amount after the spend. ``target``: ``floor`` (the item reaches the entry
+    floor, 第一档), ``tier`` (the item's next band, ``target_tier``), ``cap`` (the project's maximum
+    reward reaches what the project cap leaves, before the next band would), ``at_cap`` (nothing more can
+    be earned: 已达上限, ``needed`` 0), ``none`` (top band of a scheme without a project cap, ``needed`` 0).
+    """
+
+    target: NextTarget
     target_tier: int | None
+    item: int
     threshold: Money | None
     needed: Money
 
+    def text(self, labels: Sequence[str] | None = None) -> str:
+        """A Chinese sentence: ``服务2 再投入 10,000.00 元达到第二档`` / ``已达上限``."""
+        who = labels[self.item] if labels and self.item < len(labels) else ""
+        spend = f"{who}再投入 {format_yuan(self.needed)} 元"
+        if self.target == "at_cap":
+            return "已达上限"
+        if self.target == "none":
+            return "已在最高档（无项目上限）"
+        if self.target == "cap":
+            return f"{spend}达到项目奖励上限"
+        return f"{spend}达到第{self.target_tier}档" if self.target == "tier" else f"{spend}达到申报起点"
 
-def next_step(amount: Decimal, kind: Kind, prior_award: Decimal = ZERO) -> NextStep:
-    """From ``amount``, the extra spend that reaches the floor, the next band, or the project cap.
 
-    Amounts are in fen, so "above 100万" starts at 100万 + 0.01.
+def next_step(amounts: Sequence[Decimal] | Decimal, kind: Kind, prior_award: Decimal = ZERO) -> NextStep:
+    """The spend, added to the largest item, that reaches its next band or the project cap, whichever
+    comes first; 0 once the project's maximum reward (ratio 1) already reaches the cap less prior awards.
+
+    ``amounts`` are the project's items (one amount for a per-project basis, summed). Amounts are in fen,
+    so "above 100万" starts at 100万 + 0.01, and the cap is reached when the project's fen-rounded maximum
+    (RULE 2) reaches what the cap leaves; one fen less never reaches the stated step.
     """
-    fen = Decimal("0.01")
+    items = [amounts] if isinstance(amounts, Decimal) else list(amounts)
+    if kind.basis == "per_project":
+        items = [sum(items, ZERO)]
+    items = items or [ZERO]
+    target = max(range(len(items)), key=lambda n: (items[n], -n))
+    amount = items[target]
+    cap_at = None
+    if kind.cap is not None:
+        room = max(kind.cap.amount - prior_award, ZERO)
+        maximum = project_max_reward(kind, items)
+        if maximum >= room:
+            return NextStep(target="at_cap", target_tier=None, item=target, threshold=amount, needed=ZERO)
+        # the other items keep their rounded rewards; this one must bring the rest, rounded half up
+        others = maximum - item_max_reward(amount, kind)
+        cap_at = amount_for_reward(room - others - FEN / 2, kind)
     if below_floor(amount, kind):
         assert kind.floor is not None
-        return NextStep(
-            target="floor", target_tier=1, threshold=kind.floor.amount, needed=kind.floor.amount - amount
-        )
-    tier = tier_of(amount, kind)
-    band = kind.bands[tier - 1]
-    threshold = None
-    if kind.cap is not None:
-        threshold = amount_for_reward(max(kind.cap.amount - prior_award, ZERO), kind)
-    # A cap (less the prior award) reached before the next band ends the reward's growth there.
-    if band.upper is not None and (threshold is None or threshold > band.upper + fen):
-        start = band.upper + fen
-        return NextStep(target="tier", target_tier=tier + 1, threshold=start, needed=start - amount)
-    if threshold is None:
-        return NextStep(target="none", target_tier=None, threshold=None, needed=ZERO)
-    return NextStep(target="cap", target_tier=None, threshold=threshold, needed=max(threshold - amount, ZERO))
+        band_at: Decimal | None = kind.floor.amount
+        kind_of_step: NextTarget = "floor"
+        next_tier = 1
+    else:
+        tier = tier_of(amount, kind)
+        upper = kind.bands[tier - 1].upper
+        band_at = None if upper is None else upper + FEN
+        kind_of_step, next_tier = "tier", tier + 1
+    if cap_at is not None and (band_at is None or cap_at <= band_at):
+        cap_at = max(cap_at, amount)
+        return NextStep(target="cap", target_tier=None, item=target, threshold=cap_at, needed=cap_at - amount)
+    if band_at is None:
+        return NextStep(target="none", target_tier=None, item=target, threshold=None, needed=ZERO)
+    return NextStep(
+        target=kind_of_step, target_tier=next_tier, item=target, threshold=band_at, needed=band_at - amount
+    )
 
 
 def amount_for_reward(reward: Decimal, kind: Kind) -> Decimal | None:
-    """The smallest amount whose maximum reward reaches ``reward`` (rounded up to the fen), or None."""
+    """The smallest fen amount whose exact maximum reward reaches ``reward`` (rounded up to the fen, and
+    not below the floor), or None when no amount does."""
     cumulative = ZERO
     for band, lower in zip(kind.bands, band_lowers(kind), strict=True):
         width = None if band.upper is None else band.upper - lower
@@ -455,5 +526,5 @@ def amount_for_reward(reward: Decimal, kind: Kind) -> Decimal | None:
             return None if cumulative < reward else lower
         exact = lower + (reward - cumulative) / band.rate
         floor_amount = kind.floor.amount if kind.floor is not None else ZERO
-        return max(exact.quantize(Decimal("0.01"), rounding="ROUND_CEILING"), floor_amount)
+        return max(exact.quantize(FEN, rounding=ROUND_CEILING), floor_amount)
     return None

@@ -104,9 +104,8 @@ def compute(
         if row.kind is None:
             continue
         kind = policy.kind(row.kind)
-        yearly = kind.cap is not None and kind.cap.scope == "project_yearly"
         project = normalise_name(row.name)
-        key = (normalise_uscc(row.uscc) or row.source, project, row.year if yearly else None)
+        key = (normalise_uscc(row.uscc) or row.source, project, row.year if kind.cap_is_yearly else None)
         before = earlier.get(key, ZERO) if project else ZERO
         result = compute_kind(
             policy, kind, row.amounts, approved_ratio=row.ratio, prior_award=row.prior + before

@@ -87,8 +87,7 @@ def _rows(outcomes: Sequence[FileOutcome], policy: Policy, ledger: Ledger | None
             prior, source = p.prior, "申报表"
             if ledger is not None and p.kind is not None:
                 kind = policy.kind(p.kind)
-                yearly = kind.cap is not None and kind.cap.scope == "project_yearly"
-                found = ledger.project_prior(o.uscc, p.name, year, yearly=yearly)
+                found = ledger.project_prior(o.uscc, p.name, year, yearly=kind.cap_is_yearly)
                 if found is not None:
                     prior, source = found, "台账"
             rows.append(
