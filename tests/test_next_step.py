@@ -89,14 +89,14 @@ def test_several_services_spend_on_the_largest_until_the_cap() -> None:
     # at 19,499,999.94 it is paid 1,949,999.99, one fen short.
     step = next_step([Decimal(3_000_000), Decimal(100_000), Decimal(10_000_000)], API)
     assert (step.target, step.item, step.needed) == ("cap", 2, Decimal("19499999.95"))
-    assert step.text(["服务1", "服务2", "服务3"]) == "服务3再投入 19,499,999.95 元达到项目奖励上限"
+    assert step.text(API, ["服务1", "服务2", "服务3"]) == "服务3再投入 19,499,999.95 元达到项目奖励上限"
 
 
 def test_two_services_already_over_the_cap_need_nothing() -> None:
     # 3000万 each earns 4,000,000: 8,000,000 > 5,000,000 already
     step = next_step([Decimal(30_000_000)] * 2, API)
     assert (step.target, step.needed) == ("at_cap", 0)
-    assert step.text() == "已达上限"
+    assert step.text(API) == "已达上限"
 
 
 def test_a_used_up_cap_needs_nothing_even_below_the_floor() -> None:

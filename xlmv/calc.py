@@ -1,4 +1,9 @@
-"""``xlmv calc``: rewards for amounts typed on the command line, as a Chinese table or as JSON."""
+"""``xlmv calc``: rewards for amounts typed on the command line, as a Chinese table or as JSON.
+
+Every shown set of rows adds up to the total below it (README 计算口径): tier rows to the service's
+maximum, services' maxima to the project's, and, when an approved ratio changes the money, the services'
+scaled shares to the scaled project figure.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,16 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict
 
 from xlmv.money import ZERO, fen_str, format_yuan
-from xlmv.policy import Policy
-from xlmv.reward import EnterpriseResult, ItemResult, KindResult, apply_enterprise_cap, compute_kind
+from xlmv.policy import Kind, Policy
+from xlmv.reward import (
+    EnterpriseResult,
+    ItemResult,
+    KindResult,
+    NextStep,
+    apply_enterprise_cap,
+    compute_kind,
+    next_step,
+)
 from xlmv.texttable import render
 
 
@@ -53,11 +66,43 @@ def _item(item: ItemResult) -> dict[str, object]:
         "amount": fen_str(item.amount),
         "eligible": item.eligible,
         "tier": item.tier,
-        "reward": fen_str(item.reward),
+        "reward": fen_str(item.reward),  # after the approved ratio, before the project cap
+        "max_reward": fen_str(item.max_reward),  # the tiers' rewards add up to it
         "tiers": [
             {"tier": r.tier, "base": fen_str(r.base), "rate": str(r.rate), "reward": fen_str(r.reward)}
             for r in item.rows
         ],
+    }
+
+
+def _next(result: KindResult) -> NextStep:
+    return next_step(
+        [i.amount for i in result.items], _kind(result), result.cap.prior if result.cap else ZERO
+    )
+
+
+def _kind(result: KindResult) -> Kind:
+    return _POLICY_OF[result.policy].kind(result.kind)
+
+
+def _labels(result: KindResult) -> list[str] | None:
+    return [i.label for i in result.items] if _kind(result).basis == "per_service" else None
+
+
+def _project(result: KindResult) -> dict[str, object]:
+    """Fields every project carries (added beside the older ones, which stay as they were)."""
+    step = _next(result)
+    return {
+        "approved_ratio": str(result.approved_ratio),
+        "max_reward": fen_str(result.max_reward),
+        "next_step": {
+            "target": step.target,
+            "target_tier": step.target_tier,
+            "item": step.item,
+            "threshold": None if step.threshold is None else fen_str(step.threshold),
+            "needed": fen_str(step.needed),
+            "text": step.text(_kind(result), _labels(result)),
+        },
     }
 
 
@@ -72,6 +117,7 @@ def _cap(result: KindResult) -> dict[str, object] | None:
 
 
 def to_json(calc: Calculation) -> str:
+    _POLICY_OF[calc.policy.id] = calc.policy
     out: dict[str, object] = {"policy": calc.policy.id, "policy_version": calc.policy.version}
     if calc.api is not None:
         out["api"] = {
@@ -79,13 +125,16 @@ def to_json(calc: Calculation) -> str:
             "reward_before_cap": fen_str(calc.api.reward_before_cap),
             "project_cap": _cap(calc.api),
             "reward": fen_str(calc.api.reward),
+            **_project(calc.api),
         }
     if calc.private is not None:
         item = calc.private.items[0]
         out["private"] = {
             **_item(item),
+            "reward_before_cap": fen_str(calc.private.reward_before_cap),
             "project_cap": _cap(calc.private),
             "reward": fen_str(calc.private.reward),
+            **_project(calc.private),
         }
     cap = calc.enterprise.cap
     out["enterprise_cap"] = (
@@ -99,6 +148,7 @@ def to_json(calc: Calculation) -> str:
         }
     )
     out["total"] = fen_str(calc.enterprise.total)
+    out["granted"] = [fen_str(g) for g in calc.enterprise.granted]  # per project, adds up to the total
     return json.dumps(out, ensure_ascii=False, indent=2)
 
 
@@ -106,21 +156,30 @@ def _rate(rate: Decimal) -> str:
     return f"{rate * 100:.0f}%" if (rate * 100) == (rate * 100).to_integral() else f"{rate * 100}%"
 
 
+def _percent(ratio: Decimal) -> str:
+    return f"{(ratio * 100).normalize():f}%"
+
+
 def to_table(calc: Calculation) -> str:
+    _POLICY_OF[calc.policy.id] = calc.policy
     header = ["方式", "项目/服务", "金额（元）", "档位", "奖励基数（元）", "比例上限", "奖励（元）"]
     rows: list[list[str]] = []
+    notes: list[str] = []
     for result in (calc.api, calc.private):
         if result is None:
             continue
+        k = result.kind_label
+
+        def line(label: str, amount: Decimal, sign: str = "", *, k: str = k) -> list[str]:
+            return [k, label, "", "", "", "", sign + format_yuan(amount)]
+
         for item in result.items:
             if not item.eligible:
-                rows.append(
-                    [result.kind_label, item.label, format_yuan(item.amount), "不达标", "-", "-", "0.00"]
-                )
+                rows.append([k, item.label, format_yuan(item.amount), "不达标", "-", "-", "0.00"])
             for r in item.rows:
                 rows.append(
                     [
-                        result.kind_label,
+                        k,
                         item.label,
                         format_yuan(item.amount),
                         r.label,
@@ -129,22 +188,21 @@ def to_table(calc: Calculation) -> str:
                         format_yuan(r.reward),
                     ]
                 )
-        rows.append(
-            [result.kind_label, "小计（上限前）", "", "", "", "", format_yuan(result.reward_before_cap)]
-        )
+        if result.ratio_applied:
+            # the tier rows add up to the maximum; the ratio scales it, per service by largest remainder
+            ratio = _percent(result.approved_ratio)
+            rows.append(line("最高奖励合计（按比例上限）", result.max_reward))
+            if len(result.items) > 1:
+                rows.extend(line(f"{i.label} × 审定比例 {ratio}", i.reward) for i in result.items)
+            rows.append(line(f"小计（审定比例 {ratio}，上限前）", result.reward_before_cap))
+        else:
+            rows.append(line("小计（上限前）", result.reward_before_cap))
         if result.cap is not None and result.cap.binding:
-            rows.append(
-                [
-                    result.kind_label,
-                    f"{result.cap.name}（{result.cap.clause}）",
-                    "",
-                    "",
-                    "",
-                    "",
-                    f"-{format_yuan(result.cap.reduced_by)}",
-                ]
-            )
-        rows.append([result.kind_label, "项目奖励", "", "", "", "", format_yuan(result.reward)])
+            rows.append(line(f"{result.cap.name}（{result.cap.clause}）", result.cap.reduced_by, "-"))
+        rows.append(line("项目奖励", result.reward))
+        notes.append(
+            f"{k} 距下一档（或项目上限）还需投入：{_next(result).text(_kind(result), _labels(result))}"
+        )
     lines = [
         f"政策：{calc.policy.title}（{calc.policy.label}）",
         "",
@@ -159,4 +217,8 @@ def to_table(calc: Calculation) -> str:
             + (f"，核减 {format_yuan(cap.reduced_by)} 元" if cap.binding else "")
         )
     lines.append(f"合计奖励：{format_yuan(calc.enterprise.total)} 元")
+    lines.extend(notes)
     return "\n".join(lines)
+
+
+_POLICY_OF: dict[str, Policy] = {}  # results name their policy by id; the calculation holds the policy

@@ -456,8 +456,9 @@ class NextStep(_Result):
     threshold: Money | None
     needed: Money
 
-    def text(self, labels: Sequence[str] | None = None) -> str:
-        """A Chinese sentence: ``服务2 再投入 10,000.00 元达到第二档`` / ``已达上限``."""
+    def text(self, kind: Kind, labels: Sequence[str] | None = None) -> str:
+        """A Chinese sentence: ``服务2再投入 10,000.00 元达到第二档`` / ``已达上限``; ``labels`` name the
+        items (leave out for a single item)."""
         who = labels[self.item] if labels and self.item < len(labels) else ""
         spend = f"{who}再投入 {format_yuan(self.needed)} 元"
         if self.target == "at_cap":
@@ -466,7 +467,10 @@ class NextStep(_Result):
             return "已在最高档（无项目上限）"
         if self.target == "cap":
             return f"{spend}达到项目奖励上限"
-        return f"{spend}达到第{self.target_tier}档" if self.target == "tier" else f"{spend}达到申报起点"
+        if self.target == "floor":
+            return f"{spend}达到申报起点"
+        assert self.target_tier is not None
+        return f"{spend}达到{kind.bands[self.target_tier - 1].label}"
 
 
 def next_step(amounts: Sequence[Decimal] | Decimal, kind: Kind, prior_award: Decimal = ZERO) -> NextStep:
