@@ -13,6 +13,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from next_tier_property import verify_next_tier
 
 from xlmv.money import FEN, ZERO
 from xlmv.policy import Kind, load_policy
@@ -80,6 +81,7 @@ def test_next_step_reaches_the_stated_step_and_one_fen_less_does_not(
     kind: Kind, items: list[Decimal], prior: Decimal
 ) -> None:
     check_next_step(kind, items, prior)
+    verify_next_tier(kind, items, prior, next_step(items, kind, prior).needed)
 
 
 def test_several_services_spend_on_the_largest_until_the_cap() -> None:

@@ -20,9 +20,9 @@ CONTRACT = {
     "MV_PRIVATE_REWARD": ["amount", "prior_award?"],
     "MV_API_TIER": ["amount"],
     "MV_PRIVATE_TIER": ["amount"],
-    "MV_BREAKDOWN": ["kind", "amounts", "prior_award?"],
+    "MV_BREAKDOWN": ["kind", "amounts", "prior_award?", "approved_ratio?"],
     "MV_ENTERPRISE_REWARD": ["rewards", "prior_same_year?"],
-    "MV_NEXT_TIER": ["kind", "amount", "prior_award?"],
+    "MV_NEXT_TIER": ["kind", "amounts", "prior_award?"],
     "MV_USCC": ["code"],
     "MV_CHECKLIST": ["kind", "statuses"],
     "MV_TIER_NAME": ["kind", "amount"],
@@ -35,6 +35,7 @@ RANGE_ARGS = {
     ("MV_API_REWARD", "amounts"),
     ("MV_PRIVATE_REWARD", "amount"),
     ("MV_BREAKDOWN", "amounts"),
+    ("MV_NEXT_TIER", "amounts"),
     ("MV_ENTERPRISE_REWARD", "rewards"),
     ("MV_CHECKLIST", "statuses"),
 }
@@ -78,7 +79,7 @@ def test_bas_is_what_import_functions_writes():
         """#Const App = "Microsoft Excel" 'Adjust when using outside of Excel""",
     ]
     assert "Function MV_API_REWARD(amounts, Optional prior_award)" in lines
-    assert "Function MV_BREAKDOWN(kind, amounts, Optional prior_award)" in lines
+    assert "Function MV_BREAKDOWN(kind, amounts, Optional prior_award, Optional approved_ratio)" in lines
     assert "Function MV_POLICY()" in lines
     assert (
         '        MV_API_REWARD = XLPy.CallUDF("xlmv_udfs", "MV_API_REWARD", Array(amounts, prior_award), '

@@ -250,10 +250,9 @@ def test_breakdown_columns_add_up_to_the_total(kind, amounts):
     body, total = table[1:-1], table[-1]
     assert total[0] == "合计"
     assert total[3] == float(to_fen(compute_kind(POLICY, kind, amounts).reward))
-    # bases are whole fen, so they add up exactly; each reward is rounded to the fen on its own, so the
-    # rows may miss the exact total by up to half a fen each (50000.005 + 50000.005 → 50000.01 twice)
+    # bases are whole fen, so they add up exactly, and so do the rewards (RULE.md; issue 10.2)
     assert round(sum(row[1] or 0 for row in body), 2) == total[1]
-    assert abs(sum(row[3] for row in body) - total[3]) <= 0.005 * len(body) + 1e-6
+    assert round(sum(row[3] for row in body), 2) == total[3]
 
 
 # ------------------------------------------------------------------------------ tiers, names, what-if
@@ -312,16 +311,18 @@ def test_tier_name_and_eligible(excel, kind, amount, name, eligible):
         ("API", 100_000.0, None, 900_000.01),  # to 第二档, which starts after 100万
         ("API", 1_000_000.0, None, 0.01),
         ("API", 2_000_000.0, None, 3_000_000.01),
-        ("API", 30_000_000.0, None, 10_000_000.0),  # 第三档: to the 500万 cap at 4000万
+        # 第三档: to the 500万 cap, paid at 39,999,999.95 (4,999,999.995 rounds to the cap)
+        ("API", 30_000_000.0, None, 9_999_999.95),
         ("API", 40_000_000.0, None, 0.0),
         ("API", 10_000_000.0, 4_000_000.0, 0.0),  # 100万 left, reached at 300万 already
-        ("私有化", 60_000_000.0, None, 31_000_000.0),  # cap at 40万 + 30万 + 430万/5% above 500万 = 9100万
+        # cap at 40万 + 30万 + 430万/5% above 500万 = 9100万, paid from 90,999,999.90 (4,999,999.995)
+        ("私有化", 60_000_000.0, None, 30_999_999.9),
         ("私有化", "250万", "", 2_500_000.01),
     ],
 )
 def test_next_tier(excel, kind, amount, prior, needed):
     assert excel("MV_NEXT_TIER", kind, amount, prior) == needed
-    step = next_step(convert.single_amount(amount), POLICY.kind(kind), convert.optional_amount(prior))
+    step = next_step(convert.amounts(amount), POLICY.kind(kind), convert.optional_amount(prior))
     assert needed == float(to_fen(step.needed))
 
 

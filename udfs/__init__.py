@@ -16,11 +16,13 @@ formula over enough rows)::
     第一档          1000000     0.5       500000     one row per tier the amount reaches; for API with
     第二档          2000000     0.25      500000     several services: "服务1 第一档", "服务2 第二档" …,
     …                                                a service below the floor is "服务3 不达标" with 0s
+    审定比例核减                 0.8       -n        only when an approved ratio below 1 is given
     <上限名称>核减                           -n        only when the project cap cuts the reward
     合计            3000000                1000000    the reward after the cap; 奖励基数 is the column's sum
 
-Amounts are rounded to the fen row by row, so the 奖励金额 rows can differ from 合计 (the exact total,
-rounded once) by a fen or two when several rows end in half a fen.
+The 奖励金额 rows add up exactly to 合计 (README 计算口径): each service's tier rows are whole-fen shares of
+its maximum rounded once to the fen, the ratio row is what the ratio takes off the project (rounded
+once), and the cap row what the cap takes off.
 """
 
 from __future__ import annotations
@@ -59,9 +61,13 @@ def _reward(kind: Kind, amounts: object, prior_award: object) -> float:
     return convert.money(total)
 
 
-def _project(kind: Kind, amounts: object, prior_award: object) -> reward.KindResult:
+def _project(kind: Kind, amounts: object, prior_award: object, ratio: object = None) -> reward.KindResult:
     return reward.compute_kind(
-        _policy(), kind, convert.amounts(amounts), prior_award=convert.optional_amount(prior_award)
+        _policy(),
+        kind,
+        convert.amounts(amounts),
+        prior_award=convert.optional_amount(prior_award),
+        approved_ratio=convert.optional_ratio(ratio),
     )
 
 
@@ -104,10 +110,11 @@ def MV_ENTERPRISE_REWARD(rewards, prior_same_year=None):
 @xw.arg("kind", err_to_str=True, doc=_KIND_DOC)
 @xw.arg("amounts", ndim=2, err_to_str=True, doc=_AMOUNTS_DOC + "。API：每格一款服务；私有化：相加为采购金额")
 @xw.arg("prior_award", err_to_str=True, doc=_PRIOR_DOC)
+@xw.arg("approved_ratio", err_to_str=True, doc="可选：审定比例（0—1 或 0%—100%），留空为 1（按比例上限）")
 @convert.excel_safe
-def MV_BREAKDOWN(kind, amounts, prior_award=None):
-    """奖励计算明细（动态数组）：表头 档位、奖励基数、比例上限、奖励金额；每档一行（API多款服务时为“服务n 第x档”），触及项目上限时有一行核减，末行“合计”为上限后的奖励。"""
-    result = _project(convert.kind(_policy(), kind), amounts, prior_award)
+def MV_BREAKDOWN(kind, amounts, prior_award=None, approved_ratio=None):
+    """奖励计算明细（动态数组）：表头 档位、奖励基数、比例上限、奖励金额；每档一行（API多款服务时为“服务n 第x档”），给出审定比例时有一行审定比例核减，触及项目上限时有一行上限核减，末行“合计”为上限后的奖励，各行奖励金额相加等于合计。"""
+    result = _project(convert.kind(_policy(), kind), amounts, prior_award, approved_ratio)
     several = len(result.items) > 1
     table: list[list[object]] = [["档位", "奖励基数", "比例上限", "奖励金额"]]
     for item in result.items:
@@ -118,6 +125,9 @@ def MV_BREAKDOWN(kind, amounts, prior_award=None):
             table.append(
                 [prefix + row.label, convert.money(row.base), float(row.rate), convert.money(row.reward)]
             )
+    if result.ratio_applied:
+        cut = result.max_reward - result.reward_before_cap
+        table.append(["审定比例核减", None, float(result.approved_ratio), -convert.money(cut)])
     if result.cap is not None and result.cap.binding:
         table.append([f"{result.cap.name}核减", None, None, -convert.money(result.cap.reduced_by)])
     bases = sum((row.base for item in result.items for row in item.rows), Decimal(0))
@@ -167,13 +177,18 @@ def MV_ELIGIBLE(kind, amount):
 
 @xw.func(category=CATEGORY)
 @xw.arg("kind", err_to_str=True, doc=_KIND_DOC)
-@xw.arg("amount", err_to_str=True, doc=_AMOUNT_DOC)
+@xw.arg(
+    "amounts",
+    ndim=2,
+    err_to_str=True,
+    doc=_AMOUNTS_DOC + "。API：每格一款服务，追加投入计在金额最大的一款上；私有化：相加为采购金额",
+)
 @xw.arg("prior_award", err_to_str=True, doc=_PRIOR_DOC)
 @convert.excel_safe
-def MV_NEXT_TIER(kind, amount, prior_award=None):
-    """还需增加多少金额（元）才达到申报起点、下一档或项目奖励上限；已无可增加时为 0。"""
+def MV_NEXT_TIER(kind, amounts, prior_award=None):
+    """距下一档（或项目上限）还需投入（元）：追加在金额最大的一款服务（私有化为采购金额）上，达到其申报起点或下一档，若项目奖励上限（扣除已获奖励）先到则达到上限为止；已达上限时为 0。"""
     kind_ = convert.kind(_policy(), kind)
-    step = reward.next_step(convert.single_amount(amount), kind_, convert.optional_amount(prior_award))
+    step = reward.next_step(convert.amounts(amounts), kind_, convert.optional_amount(prior_award))
     return convert.money(step.needed)
 
 

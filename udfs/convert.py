@@ -23,7 +23,7 @@ from typing import ParamSpec
 
 from xlmv.errors import InputError
 from xlmv.money import ZERO, to_fen
-from xlmv.parsing import AMOUNT_EXPECTED, excel_error_name, parse_amount
+from xlmv.parsing import AMOUNT_EXPECTED, excel_error_name, parse_amount, parse_ratio
 from xlmv.policy import Kind, Policy, PolicyError
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "kind",
     "money",
     "optional_amount",
+    "optional_ratio",
     "single",
     "single_amount",
 ]
@@ -113,6 +114,12 @@ def optional_amount(value: object) -> Decimal:
     """An optional amount (omitted or empty: 0)."""
     value = single(value)
     return ZERO if _is_blank(value) else _amount(value)
+
+
+def optional_ratio(value: object) -> Decimal | None:
+    """An optional approved ratio (0–1, or a percentage); omitted or empty: None (the full rate)."""
+    value = single(value)
+    return None if _is_blank(value) else parse_ratio(value)
 
 
 def kind(policy: Policy, value: object) -> Kind:

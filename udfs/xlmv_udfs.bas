@@ -27,13 +27,13 @@ failed:
     MV_API_TIER = Err.Description
 End Function
 
-Function MV_BREAKDOWN(kind, amounts, Optional prior_award)
+Function MV_BREAKDOWN(kind, amounts, Optional prior_award, Optional approved_ratio)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        MV_BREAKDOWN = XLPy.CallUDF("xlmv_udfs", "MV_BREAKDOWN", Array(kind, amounts, prior_award), ThisWorkbook, Application.Caller)
+        MV_BREAKDOWN = XLPy.CallUDF("xlmv_udfs", "MV_BREAKDOWN", Array(kind, amounts, prior_award, approved_ratio), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        MV_BREAKDOWN = XLPy.CallUDF("xlmv_udfs", "MV_BREAKDOWN", Array(kind, amounts, prior_award))
+        MV_BREAKDOWN = XLPy.CallUDF("xlmv_udfs", "MV_BREAKDOWN", Array(kind, amounts, prior_award, approved_ratio))
         Exit Function
     #End If
 failed:
@@ -79,13 +79,13 @@ failed:
     MV_ENTERPRISE_REWARD = Err.Description
 End Function
 
-Function MV_NEXT_TIER(kind, amount, Optional prior_award)
+Function MV_NEXT_TIER(kind, amounts, Optional prior_award)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        MV_NEXT_TIER = XLPy.CallUDF("xlmv_udfs", "MV_NEXT_TIER", Array(kind, amount, prior_award), ThisWorkbook, Application.Caller)
+        MV_NEXT_TIER = XLPy.CallUDF("xlmv_udfs", "MV_NEXT_TIER", Array(kind, amounts, prior_award), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        MV_NEXT_TIER = XLPy.CallUDF("xlmv_udfs", "MV_NEXT_TIER", Array(kind, amount, prior_award))
+        MV_NEXT_TIER = XLPy.CallUDF("xlmv_udfs", "MV_NEXT_TIER", Array(kind, amounts, prior_award))
         Exit Function
     #End If
 failed:
