@@ -115,6 +115,8 @@ def results_of(a: Assessment) -> dict[str, Any]:
                     "kind": p.kind,
                     "tier": tier_of(p),
                     "max_reward": to_fen(p.result.max_reward) if p.result else None,
+                    "approved_ratio": p.result.approved_ratio if p.result else None,
+                    "reward_before_cap": to_fen(p.result.reward_before_cap) if p.result else None,
                     "reward": to_fen(p.result.reward) if p.result else None,
                     "granted": to_fen(p.granted),
                 }
