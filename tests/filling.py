@@ -247,13 +247,12 @@ def expected_cells(decl: Declaration) -> dict[str, object]:
                         "D": to_wan(p.compute_fees),
                         "E": to_wan(p.data_fees),
                     }
-            # next_step of the largest service (API) or of the procurement amount (private)
-            largest = max(amounts, default=ZERO) if kind.basis == "per_service" else sum(amounts, ZERO)
+            # next_step of the whole project: spend on the largest service, or the procurement amount
             values = {
                 "reward": _money(result.reward),
                 "max_reward": _money(result.max_reward),
                 "tier": result.tier,
-                "next_tier": _money(next_step(largest, kind, product.prior_award).needed),
+                "next_tier": _money(next_step(amounts, kind, product.prior_award).needed),
                 "granted": _money(assessment.products[index].granted),
                 "checklist": summarize(policy, kind, product.checklist).text(),
             }

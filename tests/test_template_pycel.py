@@ -189,7 +189,10 @@ def next_tier_sheet(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, lis
         for amount in AMOUNTS[kind.id].split():
             for prior in PRIORS.split():
                 ws[f"A{row}"], ws[f"B{row}"], ws[f"C{row}"] = float(amount), float(prior), kind.label
-                ws[f"D{row}"] = "=" + F.next_tier(kind, f"A{row}:A{row}", [f"A{row}"], f"C{row}", f"B{row}")
+                ws[f"E{row}"] = "=" + F.max_reward(kind, [f"A{row}"])
+                ws[f"D{row}"] = "=" + F.next_tier(
+                    kind, f"A{row}:A{row}", [f"A{row}"], f"C{row}", f"B{row}", f"E{row}"
+                )
                 cases.append((kind.id, amount, prior, f"D{row}"))
                 row += 1
     path = tmp_path_factory.mktemp("next_tier") / "next_tier.xlsx"

@@ -95,17 +95,22 @@ def rounded(expr: str) -> str:
     return f"ROUND(ROUND({expr},7),2)"
 
 
+def project_max_formula(kind: Kind, amounts: list[str]) -> str:
+    """A project's maximum reward (README 计算口径): each item's reward rounded once to the fen, then summed
+    (``per_service``), or the summed amounts' reward rounded once (``per_project``)."""
+    if kind.basis == "per_service":
+        return "+".join(rounded(item_reward_formula(kind, a)) for a in amounts) or "0"
+    return rounded(item_reward_formula(kind, f"({'+'.join(amounts)})" if len(amounts) > 1 else amounts[0]))
+
+
 def project_reward_formula(
     kind: Kind, amounts: list[str], *, ratio: str | None = None, prior: str | None = None
 ) -> str:
-    """A project's reward: each amount tiered on its own (``per_service``) or summed (``per_project``),
-    scaled by the approved ratio, then the project cap; rounded to the fen."""
-    if kind.basis == "per_service":
-        total = "+".join(item_reward_formula(kind, a) for a in amounts) or "0"
-    else:
-        total = item_reward_formula(kind, f"({'+'.join(amounts)})" if len(amounts) > 1 else amounts[0])
+    """A project's reward: its maximum (``project_max_formula``), scaled by the approved ratio and rounded
+    once, then the project cap; rounded to the fen."""
+    total = project_max_formula(kind, amounts)
     if ratio is not None:
-        total = f"({total})*{ratio}"
+        total = rounded(f"({total})*{ratio}")
     if kind.cap is not None:
         total = capped_formula(total, kind.cap.amount, prior)
     return rounded(total)

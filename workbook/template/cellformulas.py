@@ -12,13 +12,13 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from xlmv import formula as native
+from xlmv.money import FEN
 from xlmv.policy import Band, Kind, Policy
-from xlmv.reward import amount_for_reward, band_lowers
+from xlmv.reward import band_lowers
 
 # The UDFs that compute one kind's project reward and tier (names are the add-in's contract).
 REWARD_UDF = {"api": "MV_API_REWARD", "private": "MV_PRIVATE_REWARD"}
 TIER_UDF = {"api": "MV_API_TIER", "private": "MV_PRIVATE_TIER"}
-FEN = Decimal("0.01")
 
 
 num = native.literal
@@ -49,11 +49,9 @@ def project_reward(kind: Kind, cells: Sequence[str], rng: str, prior: str) -> st
 
 
 def max_reward(kind: Kind, cells: Sequence[str]) -> str:
-    """The maximum reward before ratio and caps (native only; shown beside the capped reward)."""
-    if kind.basis == "per_service":
-        return native.rounded("+".join(native.item_reward_formula(kind, c) for c in cells))
-    total = f"({'+'.join(cells)})" if len(cells) > 1 else cells[0]
-    return native.rounded(native.item_reward_formula(kind, total))
+    """The maximum reward before ratio and caps (native only; shown beside the capped reward): each
+    service rounded to the fen, then summed (README 计算口径)."""
+    return native.project_max_formula(kind, list(cells))
 
 
 def tier(kind: Kind, rng: str, cells: Sequence[str]) -> str:
@@ -82,47 +80,52 @@ def tier_base(kind: Kind, tier_index: int, cells: Sequence[str]) -> str:
     return band_base(kind, band, lower, total)
 
 
-def next_tier(kind: Kind, rng: str, cells: Sequence[str], kind_cell: str, prior: str) -> str:
-    """Spend to the next tier, or to the project cap (less ``prior``, the project's prior award) once the
-    cap comes first, for the largest item — ``xlmv.reward.next_step``."""
+NO_BAND = "9E+307"  # "no next band": larger than any amount
+
+
+def next_tier(kind: Kind, rng: str, cells: Sequence[str], kind_cell: str, prior: str, maximum: str) -> str:
+    """距下一档（或项目上限）还需投入, as ``xlmv.reward.next_step``: the spend on the largest item (the summed
+    procurement for a per-project kind) that reaches its next band (the floor below it) or brings the
+    project's maximum ``maximum`` (a cell: services rounded to the fen and summed) to the project cap less
+    ``prior``, whichever comes first; 0 once the maximum reaches the cap (已达上限)."""
     x = f"MAX({rng})" if kind.basis == "per_service" else (f"SUM({rng})" if len(cells) > 1 else cells[0])
-    threshold = _cap_threshold(kind, prior)
-    formula = "0" if threshold is None else f"MAX({threshold}-{x},0)"
+    band_at = NO_BAND
     for band in reversed(kind.bands[:-1]):
         assert band.upper is not None
-        start = num(band.upper + FEN)
-        step = f"{start}-{x}"
-        if threshold is not None:  # the cap (less the prior award) may come before the next band
-            step = f"IF({threshold}>{start},{step},MAX({threshold}-{x},0))"
-        formula = f"IF({x}<={num(band.upper)},{step},{formula})"
+        band_at = f"IF({x}<={num(band.upper)},{num(band.upper + FEN)},{band_at})"
     if kind.floor is not None:
-        formula = f"IF({x}<{num(kind.floor.amount)},{num(kind.floor.amount)}-{x},{formula})"
-    # Differences of fen amounts carry binary noise (1000000.01-1000000 = 0.0100000000093): round to the fen.
-    return dual(f"MV_NEXT_TIER({kind_cell},{x},{prior})", f"ROUND({formula},2)")
-
-
-def _cap_threshold(kind: Kind, prior: str) -> str | None:
-    """``amount_for_reward(MAX(cap - prior, 0))`` natively: the smallest spend (rounded up to the fen, not
-    below the floor) whose reward reaches what the project cap leaves; None without a cap."""
+        band_at = f"IF({x}<{num(kind.floor.amount)},{num(kind.floor.amount)},{band_at})"
     if kind.cap is None:
-        return None
-    if any(band.rate <= 0 for band in kind.bands):  # a flat band has no inverse: the cap as if no prior
-        fixed = amount_for_reward(kind.cap.amount, kind)
-        return None if fixed is None else num(fixed)
-    left = f"MAX({num(kind.cap.amount)}-{prior},0)"
+        formula = f"IF({band_at}>={NO_BAND},0,{band_at}-{x})"
+    else:
+        room = f"MAX({num(kind.cap.amount)}-{prior},0)"
+        own = native.rounded(native.item_reward_formula(kind, x))
+        # the other items keep their rounded rewards; this one must bring the rest, rounded half up
+        cap_at = _amount_reaching(kind, f"({room}-({maximum}-{own})-0.005)")
+        formula = f"IF({maximum}>={room},0,MAX(MIN({cap_at},{band_at})-{x},0))"
+    # Differences of fen amounts carry binary noise (1000000.01-1000000 = 0.0100000000093): round to the fen.
+    return dual(f"MV_NEXT_TIER({kind_cell},{rng},{prior})", f"ROUND({formula},2)")
+
+
+def _amount_reaching(kind: Kind, reward: str) -> str:
+    """``amount_for_reward(reward)`` natively: the smallest spend (rounded up to the fen, not below the
+    floor) whose exact reward reaches ``reward``; ``NO_BAND`` when no amount does."""
+    floor = num(kind.floor.amount) if kind.floor is not None else "0"
     cumulative = Decimal(0)
     pieces: list[tuple[Decimal | None, str]] = []  # (reward reached at the band's top, amount in band)
     for band, lower in zip(kind.bands, band_lowers(kind), strict=True):
-        offset = f"({left}-{num(cumulative)})" if cumulative else left
-        piece = f"{num(lower)}+{offset}/{num(band.rate)}" if lower else f"{offset}/{num(band.rate)}"
+        offset = f"({reward}-{num(cumulative)})" if cumulative else reward
+        if band.rate <= 0:  # a flat band reaches nothing more: beyond it, only its lower bound
+            piece = f"IF({offset}<=0,{num(lower)},{NO_BAND})"
+        else:
+            piece = f"{num(lower)}+{offset}/{num(band.rate)}" if lower else f"{offset}/{num(band.rate)}"
         if band.upper is not None:
             cumulative += (band.upper - lower) * band.rate
         pieces.append((None if band.upper is None else cumulative, piece))
     inverse = pieces[-1][1]
     for bound, piece in reversed(pieces[:-1]):
         assert bound is not None  # only the last band is unbounded
-        inverse = f"IF({left}<={num(bound)},{piece},{inverse})"
-    floor = num(kind.floor.amount) if kind.floor is not None else "0"
+        inverse = f"IF({reward}<={num(bound)},{piece},{inverse})"
     return f"MAX({floor},ROUNDUP(ROUND({inverse},7),2))"
 
 

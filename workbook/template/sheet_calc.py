@@ -14,11 +14,13 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from xlmv import formula as native
 from xlmv.policy import Kind, Policy
+from xlmv.reward import band_lowers
 from xlmv_workbook.template import cellformulas as F
 from xlmv_workbook.template import layout as L
 from xlmv_workbook.xlsx import styles as S
 
 DATA_COLUMN = 11  # K: first hidden column of chart data
+SHARE_COLUMN = DATA_COLUMN + 10  # U: first hidden column of the tier rows' fen shares (``_tier_shares``)
 BREAKDOWN_NOTE = "加载插件后显示逐项明细（MV_BREAKDOWN）"
 
 
@@ -99,6 +101,7 @@ def _product(ws: Worksheet, policy: Policy, index: int) -> dict[str, str]:
     for column, title in zip("ABCD", ("档位", "奖励基数（元）", "比例上限", "奖励金额（元）"), strict=True):
         S.label(ws, f"{column}{top + 1}", title)
     tiers = max(len(k.bands) for k in policy.kinds)
+    shares = _tier_shares(ws, policy, c, top, tiers)
     for t in range(tiers):
         row = top + 2 + t
         labels = {k.id: F.quote(k.bands[t].label) for k in policy.kinds if t < len(k.bands)}
@@ -107,8 +110,9 @@ def _product(ws: Worksheet, policy: Policy, index: int) -> dict[str, str]:
         S.computed(ws, f"A{row}", "=" + F.by_kind(policy, kind_cell, labels))
         S.computed(ws, f"B{row}", "=" + F.by_kind(policy, kind_cell, bases, "0"), S.MONEY_FORMAT)
         S.computed(ws, f"C{row}", "=" + F.by_kind(policy, kind_cell, rates, '""'), S.RATE_FORMAT)
-        S.computed(ws, f"D{row}", f'=IF(C{row}="",0,B{row}*C{row})', S.MONEY_FORMAT)
+        S.computed(ws, f"D{row}", f"=ROUND(SUM({shares[t]}),2)", S.MONEY_FORMAT)
     r = top + 2 + tiers
+    maximum = f"D{r}"  # the 测算奖励 row, first below the tier rows
     rows = [
         (
             "测算奖励（上限前，元）",
@@ -138,7 +142,10 @@ def _product(ws: Worksheet, policy: Policy, index: int) -> dict[str, str]:
         (
             "距下一档（或项目上限）还需投入（元）",
             "next_tier",
-            {k.id: F.next_tier(k, _items(k, c)[1], _items(k, c)[0], kind_cell, prior) for k in policy.kinds},
+            {
+                k.id: F.next_tier(k, _items(k, c)[1], _items(k, c)[0], kind_cell, prior, maximum)
+                for k in policy.kinds
+            },
             S.MONEY_FORMAT,
         ),
     ]
@@ -156,6 +163,54 @@ def _product(ws: Worksheet, policy: Policy, index: int) -> dict[str, str]:
     _breakdown(ws, policy, c, top)
     _chart(ws, policy, c, index, top, r + 1)
     return names
+
+
+def _tier_shares(ws: Worksheet, policy: Policy, c: dict[str, object], top: int, tiers: int) -> list[str]:
+    """Hidden cells that give each tier row its whole-fen share (README 计算口径, RULE 1): per item (one
+    sheet row each, from ``top``) and band, the exact reward E, its fen floor F and remainder R; per item
+    K, the fens its rounded reward has beyond the floors; a band's share is F plus one fen when its
+    remainder ranks among the K largest (ties to the lower band). Returns, per band, the range of shares
+    the tier row sums."""
+    slots = max(len(_items(k, c)[0]) for k in policy.kinds)
+    first = SHARE_COLUMN
+    width = 4 * tiers + 1  # E, F, R, S per band, then K
+
+    def col(t: int, part: int) -> str:
+        return get_column_letter(first + 4 * t + part)
+
+    kind_cell = str(c["kind"])
+    for s in range(slots):
+        row = top + s
+        exact = {}
+        for t in range(tiers):
+            exprs = {}
+            for kind in policy.kinds:
+                items = _items(kind, c)[0]
+                if t < len(kind.bands) and s < len(items):
+                    band, lower = kind.bands[t], band_lowers(kind)[t]
+                    x = items[s] if kind.basis == "per_service" else _summed(items)
+                    exprs[kind.id] = f"({F.band_base(kind, band, lower, x)})*{F.num(band.rate)}"
+            exact[t] = f"{col(t, 0)}{row}"
+            ws[exact[t]] = "=" + F.by_kind(policy, kind_cell, exprs, "0")
+            ws[f"{col(t, 1)}{row}"] = f"=ROUNDDOWN(ROUND({col(t, 0)}{row},7),2)"
+            ws[f"{col(t, 2)}{row}"] = f"=ROUND(ROUND({col(t, 0)}{row},7)-{col(t, 1)}{row},7)"
+        k = f"{get_column_letter(first + width - 1)}{row}"
+        exact_sum = "+".join(f"{col(t, 0)}{row}" for t in range(tiers))
+        floors = "+".join(f"{col(t, 1)}{row}" for t in range(tiers))
+        ws[k] = f"=ROUND((ROUND(ROUND({exact_sum},7),2)-({floors}))*100,0)"
+        for t in range(tiers):
+            r = f"{col(t, 2)}{row}"
+            ahead = [f"IF({col(j, 2)}{row}>{r},1,0)" for j in range(tiers) if j != t]
+            ahead += [f"IF({col(j, 2)}{row}={r},1,0)" for j in range(t)]
+            rank = "+".join(ahead) or "0"
+            ws[f"{col(t, 3)}{row}"] = f"={col(t, 1)}{row}+IF({rank}<{k},0.01,0)"
+    for column in range(first, first + width):
+        ws.column_dimensions[get_column_letter(column)].hidden = True
+    return [f"{col(t, 3)}{top}:{col(t, 3)}{top + slots - 1}" for t in range(tiers)]
+
+
+def _summed(items: list[str]) -> str:
+    return f"({'+'.join(items)})" if len(items) > 1 else items[0]
 
 
 def _breakdown(ws: Worksheet, policy: Policy, c: dict[str, object], top: int) -> None:
