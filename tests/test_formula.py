@@ -57,7 +57,12 @@ SYNTHETIC = Policy.model_validate(
                 "rising",
                 [_band(1, "10000", "0.1"), _band(2, "50000", "0.2"), _band(3, None, "0.3")],
                 floor={"amount": "1000", "clause": "测试 起点"},
-                cap={"amount": "20000", "scope": "project_cumulative", "clause": "测试 上限"},
+                cap={
+                    "amount": "20000",
+                    "scope": "project_cumulative",
+                    "clause": "测试 上限",
+                    "name": "测试上限",
+                },
             ),
             # neither rising nor falling: 30 %, 10 %, 20 %
             _kind("mixed", [_band(1, "10000", "0.3"), _band(2, "50000", "0.1"), _band(3, None, "0.2")]),
@@ -153,7 +158,8 @@ def test_flat_voucher_is_one_line_without_floor_or_tiers() -> None:
     assert tier_formula(FLAT_KIND, "A1") == "1"
     # no project cap in that scheme: the prior cell plays no part
     assert (
-        project_reward_formula(FLAT_KIND, ["A1"], ratio="B1", prior="B2") == "ROUND(ROUND((A1*0.5)*B1,7),2)"
+        project_reward_formula(FLAT_KIND, ["A1"], ratio="B1", prior="B2")
+        == "ROUND(ROUND((ROUND(ROUND(A1*0.5,7),2))*B1,7),2)"  # the item rounded once, then the ratio (RULE.md)
     )
 
 
@@ -201,7 +207,7 @@ def _check_project(kind: Kind, amounts: list[Decimal], ratio: Decimal, prior: De
     [
         (API, ["3000000", "800000"], "1", "0", "1400000.00"),
         (API, ["100000.01"], "1", "0", "50000.01"),  # 50,000.005 rounds half up
-        (API, ["100000.01"], "0.5", "0", "25000.00"),  # 25,000.0025: rounded once, at the end
+        (API, ["100000.01"], "0.5", "0", "25000.01"),  # 50,000.005 → 50,000.01 (RULE.md 1), × 0.5 → 25,000.01
         (API, ["6801622.35"], "1", "0", "1680162.24"),  # 1,680,162.235 (a float gives …2349999999)
         (API, ["40000000.01"], "1", "0", "5000000.00"),
         (API, ["30000000", "20000000", "99999.99"], "1", "0", "5000000.00"),
@@ -254,7 +260,8 @@ def test_per_project_formula_for_random_amounts(
 
 
 def test_per_project_formula_sums_its_amount_cells() -> None:
+    # the item's reward rounded once to the fen (RULE.md 1), then the project cap
     assert project_reward_formula(PRIVATE, ["A1", "A2"]) == (
-        "ROUND(ROUND(MIN(IF((A1+A2)<500000,0,MIN((A1+A2)*0.2,(A1+A2)*0.1+200000,(A1+A2)*0.05+450000)),"
-        "5000000),7),2)"
+        "ROUND(ROUND(MIN(ROUND(ROUND(IF((A1+A2)<500000,0,MIN((A1+A2)*0.2,(A1+A2)*0.1+200000,"
+        "(A1+A2)*0.05+450000)),7),2),5000000),7),2)"
     )

@@ -46,6 +46,7 @@ PORTABLE_FUNCTIONS = {
     "NA",
     "OR",
     "ROUND",
+    "ROUNDDOWN",
     "ROUNDUP",
     "SUM",
 }

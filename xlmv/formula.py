@@ -112,5 +112,5 @@ def project_reward_formula(
     if ratio is not None:
         total = rounded(f"({total})*{ratio}")
     if kind.cap is not None:
-        total = capped_formula(total, kind.cap.amount, prior)
-    return rounded(total)
+        total = rounded(capped_formula(total, kind.cap.amount, prior))
+    return total
