@@ -22,6 +22,7 @@ from xlmv_workbook.xlsx import styles as S
 DATA_COLUMN = 11  # K: first hidden column of chart data
 SHARE_COLUMN = DATA_COLUMN + 10  # U: first hidden column of the tier rows' fen shares (``_tier_shares``)
 BREAKDOWN_NOTE = "加载插件后显示逐项明细（MV_BREAKDOWN）"
+NEXT_TIER_NOTE = "计在金额最大的服务上；0 为已达上限"
 
 
 def _cells(index: int) -> dict[str, object]:
@@ -157,6 +158,8 @@ def _product(ws: Worksheet, policy: Policy, index: int) -> dict[str, str]:
         clause = {k.id: F.quote(k.cap.clause) for k in policy.kinds if k.cap}
         if label.startswith("项目奖励上限"):
             S.computed(ws, f"B{r}", "=" + F.by_kind(policy, kind_cell, clause), span=f"B{r}:C{r}")
+        if key == "next_tier":  # which service, and what 0 means (README 计算口径)
+            S.text(ws, f"B{r}", NEXT_TIER_NOTE, span=f"B{r}:C{r}")
         if key:
             names[out[key]] = f"D{r}"
         r += 1
