@@ -6,7 +6,7 @@ Run with ``python benchmarks/bench_engine.py``. Measures, in one run and on one 
   pydantic result models, ratio, project cap and findings;
 * ``compute_kind`` called once with all amounts as the services of one project (the batch path);
 * the batch again with Python's cyclic garbage collector paused, to show how much of it is GC;
-* baselines: ``max_reward_of`` alone (the Decimal arithmetic; it still builds a pydantic TierRow per band), and the same marginal
+* baselines: ``item_max_reward`` alone (the Decimal arithmetic; it still builds a pydantic TierRow per band), and the same marginal
   arithmetic as a bare Python float loop.
 
 Ratios are against the bare float loop. A fixed seed makes every run compute the same amounts.
@@ -25,7 +25,7 @@ from decimal import Decimal
 
 from xlmv.money import to_fen
 from xlmv.policy import load_policy
-from xlmv.reward import compute_kind, max_reward_of
+from xlmv.reward import compute_kind, item_max_reward
 
 N = 100_000
 SEED = 20240901
@@ -73,7 +73,7 @@ def main() -> None:
         return total
 
     def decimal_arithmetic() -> Decimal:
-        return sum((max_reward_of(a, API) for a in data), Decimal(0))
+        return sum((item_max_reward(a, API) for a in data), Decimal(0))  # rounded per service (RULE.md)
 
     def engine_per_amount() -> Decimal:
         return sum((compute_kind(POLICY, API, [a]).reward_before_cap for a in data), Decimal(0))
@@ -92,7 +92,7 @@ def main() -> None:
 
     runs = [
         timed("bare float loop (baseline)", bare_float_loop),
-        timed("max_reward_of (Decimal + TierRow)", decimal_arithmetic),
+        timed("item_max_reward (Decimal)", decimal_arithmetic),
         timed("compute_kind, one call per amount", engine_per_amount),
         timed("compute_kind, one call for all", engine_batch),
         timed("  the same, cyclic GC paused", engine_batch_without_gc),

@@ -30,6 +30,8 @@ def split_fen(parts: Sequence[Decimal], total: Decimal) -> list[Decimal]:
     missing = int((total - sum(floors, ZERO)) / FEN)
     if not 0 <= missing <= len(parts):
         raise ValueError(f"{total} is not the fen-rounded sum of {list(parts)}")
+    if missing == 0:  # the common case: nothing to hand out
+        return floors
     by_remainder = sorted(range(len(parts)), key=lambda n: (-(parts[n] - floors[n]), n))
     for n in by_remainder[:missing]:
         floors[n] += FEN

@@ -172,7 +172,7 @@ def split_into_bands(amount: Decimal, kind: Kind) -> tuple[TierRow, ...]:
     item's rounded maximum (largest remainder, ties to the lower tier), so the rows add up to it."""
     parts = list(band_parts(amount, kind))
     exact = [base * band.rate for band, _, base in parts]
-    shares = split_fen(exact, to_fen(sum(exact, ZERO)))
+    shares = [to_fen(exact[0])] if len(exact) == 1 else split_fen(exact, to_fen(sum(exact, ZERO)))
     return tuple(
         _row(band, lower, base, e, share)
         for (band, lower, base), e, share in zip(parts, exact, shares, strict=True)
@@ -276,8 +276,9 @@ def compute_kind(
     findings = tuple(_floor_findings(kind, items, paths))
     maximum = sum((i.max_reward for i in items), ZERO)
     before = to_fen(maximum * ratio)  # RULE 3: the ratio scales the project, rounded once
-    shares = split_fen([i.max_reward * ratio for i in items], before)
-    items = tuple(replace(i, reward=s) for i, s in zip(items, shares, strict=True))
+    if ratio != ONE:  # at ratio 1 each item's share is its own fen maximum already (tier_item)
+        shares = split_fen([i.max_reward * ratio for i in items], before)
+        items = tuple(replace(i, reward=s) for i, s in zip(items, shares, strict=True))
     cap = None
     reward = before
     if kind.cap is not None:
