@@ -109,7 +109,7 @@ def test_api_reward_optional_argument_omitted(excel):
         (NA, "#单元格错误值：'#N/A'"),
         ("#REF!", "#单元格错误值：'#REF!'"),
         (datetime.datetime(2024, 9, 1), "#金额无效：'日期 2024-09-01'"),
-        (True, "#金额无效：True"),
+        (True, "#金额无效：TRUE"),
     ],
 )
 def test_api_reward_bad_input_is_a_hash_text(excel, amounts, message):

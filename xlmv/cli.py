@@ -50,6 +50,21 @@ def _amount(label: str) -> Callable[[str], Decimal]:
     return convert
 
 
+class _Once(argparse.Action):
+    """An option that may be given at most once: a second value is an error, never a silent overwrite."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        if getattr(namespace, self.dest, None) is not None:
+            parser.error(f"{option_string} 只能给出一次（一个私有化部署项目只有一个大模型采购金额）")
+        setattr(namespace, self.dest, values)
+
+
 def _jobs(text: str) -> int:
     if not text.strip().isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"进程数应为不小于 1 的整数：{text!r}")
@@ -81,9 +96,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     calc.add_argument(
         "--private",
+        action=_Once,
         type=_amount("大模型采购金额"),
         metavar="金额",
-        help="私有化部署的大模型采购金额（元，不含算力、数据费用）",
+        help="私有化部署的大模型采购金额（元，不含算力、数据费用）；只能给出一次",
     )
     calc.add_argument(
         "--prior-year-award",
