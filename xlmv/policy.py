@@ -150,10 +150,24 @@ class Limits(_Model):
     private_contract_from: DateLimit | None = None
 
 
+class ChecklistCondition(_Model):
+    """A conditional sub-requirement of one material, asked as two yes/no questions: ``field`` (does the
+    condition hold?) and, when it does, ``then_field`` (does the material meet the extra requirement?).
+    Both are attributes of a declaration's product (``long_contract``, ``instalment_terms`` …)."""
+
+    field: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    question: str
+    then_field: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    then_question: str
+    clause: str = Field(min_length=1)
+
+
 class ChecklistItem(_Model):
     no: int = Field(ge=1)
     title: str
     requirement: str
+    mandatory: bool = True  # a mandatory material can never be “not applicable”
+    conditions: tuple[ChecklistCondition, ...] = ()
 
 
 class Checklist(_Model):
@@ -195,6 +209,31 @@ class UsageWindow(Cited):
     start: dt.date
 
 
+class LegalPerson(Cited):
+    """Which organisation types (统一社会信用代码 positions 1–2, GB 32100-2015) may apply."""
+
+    eligible: tuple[str, ...] = Field(min_length=1)
+
+    @field_validator("eligible")
+    @classmethod
+    def _two_characters(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for code in value:
+            if len(code) != 2 or not code.isalnum() or code != code.upper():
+                raise ValueError(f"机构类别代码应为两位（如 91），实为 {code!r}")
+        return value
+
+
+class FormField(_Model):
+    """A field of the application form that must be filled (``optional``: the form says it may be left
+    blank, so a blank one is only a warning). ``path`` is a declaration path; ``products[].x`` means
+    every product's ``x``."""
+
+    path: str = Field(pattern=r"^(company\.|products\[\]\.)?[a-z][a-z0-9_]*$")
+    label: str
+    clause: str = Field(min_length=1)
+    optional: bool = False
+
+
 class Policy(_Model):
     """A whole reward scheme."""
 
@@ -210,6 +249,8 @@ class Policy(_Model):
     unit_types: UnitTypes | None = None
     product_types: ProductTypes | None = None
     registration: Registration | None = None
+    legal_person: LegalPerson | None = None
+    form_fields: tuple[FormField, ...] = ()
     limits: Limits = Limits()
     requirements: dict[str, Cited] = {}
     checklists: tuple[Checklist, ...] = ()
