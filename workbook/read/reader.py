@@ -537,7 +537,7 @@ def build_result(
                     taken[attr] = values[path]
             return taken
 
-        product = take(group.own, at)
+        product = take(group.own + group.conditions, at)
         services, service_rows = [], []
         for row_no, row in enumerate(group.services):
             if any(filled(p) for p in row):
@@ -583,6 +583,10 @@ class _ProductGroup:
     services: list[list[str]] = field(default_factory=list)
     procurement: list[str] = field(default_factory=list)
     checklist: list[str] = field(default_factory=list)
+    conditions: list[str] = field(default_factory=list)  # yes/no answers beside the material list
+
+
+_CONDITION_ATTRS = frozenset(attr for attr, _, _ in layout.CONDITIONS)
 
 
 @functools.cache
@@ -603,6 +607,8 @@ def _product_groups() -> dict[int, _ProductGroup]:
             group.procurement.append(f.path)
         elif _CHECK_RE.fullmatch(rest):
             group.checklist.append(f.path)
+        elif rest in _CONDITION_ATTRS:
+            group.conditions.append(f.path)
         else:
             group.own.append(f.path)
     return groups
