@@ -177,7 +177,7 @@ def several_products_and_services() -> Declaration:
             "3000000",
             "800000",
             "250000.55",
-            checklist=["已提供", "已提供", "不适用"] + ["已提供"] * 6,
+            checklist=["已提供", "已提供", "√"] + ["已提供"] * 6,
         ),
         _private(
             "病历质控系统",
