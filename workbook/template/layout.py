@@ -507,6 +507,7 @@ ENTERPRISE_ROW = calc_top_row(PRODUCTS)
 # --- Computed cells other layers read (names, not positions) ----------------------------------------
 TEMPLATE_ID_NAME = "MV_TEMPLATE_ID"
 TEMPLATE_VERSION_NAME = "MV_TEMPLATE_VERSION"
+POLICY_VERSION_NAME = "MV_POLICY_VERSION"  # the policy the template was built with, as ``id@version``
 ENGINE_NAME = "MV_ENGINE"  # “计算方式：插件 / 内置公式”
 TOTAL_NAME = "MV_TOTAL_REWARD"  # enterprise total after the year cap (元)
 
