@@ -52,7 +52,9 @@ def test_calc_with_a_scheme_without_that_kind(capsys: pytest.CaptureFixture[str]
 
 def test_malformed_policy_file_names_the_field(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
-    bad.write_text(BUNDLED.read_text(encoding="utf-8").replace('rate = "0.50"', 'rate = "1.50"', 1), encoding="utf-8")
+    bad.write_text(
+        BUNDLED.read_text(encoding="utf-8").replace('rate = "0.50"', 'rate = "1.50"', 1), encoding="utf-8"
+    )
     for argv in (["calc", "--api", "1"], ["template", "-o", str(tmp_path / "t.xlsx")], ["check", "x.xlsx"]):
         code, _, err = _run(capsys, *argv, "--policy", str(bad))
         assert code == 2
@@ -65,7 +67,15 @@ def test_policy_show(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None
     code, out, _ = _run(capsys, "policy", "show")
     assert code == 0
     assert "beijing-2024@2024.1" in out
-    for text in ("第一档", "100,000.00", "1,000,000.00", "50%", "附件3 二.4 API调用 第一档", "附件3 一.8", "附件3 二.3"):
+    for text in (
+        "第一档",
+        "100,000.00",
+        "1,000,000.00",
+        "50%",
+        "附件3 二.4 API调用 第一档",
+        "附件3 一.8",
+        "附件3 二.3",
+    ):
         assert text in out
     assert "单个项目累计" in out and "单一企业每个自然年" in out
     code, out, _ = _run(capsys, "policy", "show", str(_revised(tmp_path)))
@@ -96,13 +106,23 @@ def test_template_records_the_policy_and_check_refuses_another(
     code, out, _ = _run(capsys, "batch", str(filled), "-o", str(tmp_path / "复核.xlsx"), "--jobs", "1")
     assert code == 1 and "无法读取 1 个" in out  # refused under the bundled policy
     code, out, _ = _run(
-        capsys, "batch", str(filled), "-o", str(tmp_path / "复核2.xlsx"), "--policy", str(revised), "--jobs", "1"
+        capsys,
+        "batch",
+        str(filled),
+        "-o",
+        str(tmp_path / "复核2.xlsx"),
+        "--policy",
+        str(revised),
+        "--jobs",
+        "1",
     )
     assert code == 0 and "1,900,000.00" in out
 
     code, _, err = _run(capsys, "export", str(filled), "-o", str(tmp_path / "out"))
     assert code == 2 and "beijing-2024@2025.1" in err
-    code, out, err = _run(capsys, "export", str(filled), "-o", str(tmp_path / "out"), "--policy", str(revised))
+    code, out, err = _run(
+        capsys, "export", str(filled), "-o", str(tmp_path / "out"), "--policy", str(revised)
+    )
     assert code == 0, err
     [exported] = (tmp_path / "out").glob("*.xlsx")
     code, out, err = _run(capsys, "verify", str(exported), "--policy", str(revised))
@@ -117,8 +137,16 @@ def test_batch_refuses_a_file_of_another_policy_in_its_issues(
     revised = _revised(tmp_path)
     write_template(tmp_path / "模板.xlsx", load_policy())
     filled = fill_template(tmp_path / "模板.xlsx", valid_declaration(), tmp_path / "申报表.xlsx")
-    code, out, err = _run(
-        capsys, "batch", str(filled), "-o", str(tmp_path / "复核.xlsx"), "--policy", str(revised), "--jobs", "1"
+    code, out, _err = _run(
+        capsys,
+        "batch",
+        str(filled),
+        "-o",
+        str(tmp_path / "复核.xlsx"),
+        "--policy",
+        str(revised),
+        "--jobs",
+        "1",
     )
     assert code == 1
     assert "无法读取 1 个" in out

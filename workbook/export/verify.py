@@ -112,7 +112,9 @@ def verify_file(path: str | os.PathLike[str]) -> Verification:
     exported_with = f"xlmv {tool}，政策 {policy_ref.get('id')}@{policy_ref.get('version')}"
     current = current_policy()
     if str(policy_ref.get("id")) != current.id:  # another scheme; a newer version of the same one is compared
-        raise WorkbookError(path, mismatch(f"{policy_ref.get('id')}@{policy_ref.get('version')}", current) or "")
+        raise WorkbookError(
+            path, mismatch(f"{policy_ref.get('id')}@{policy_ref.get('version')}", current) or ""
+        )
     differences = list(_code_differences(wb, text, document, code))
     cells: dict[str, dict[str, str]] = document.get("cells", {})
     differences += _cell_differences(wb, cells)
