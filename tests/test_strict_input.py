@@ -139,3 +139,12 @@ def test_formula_residue_around_zero_is_zero() -> None:
 def test_positive_floats_below_half_a_fen_never_become_zero(value: float) -> None:
     with pytest.raises(InputError):
         parse_amount(value)
+
+
+@given(st.one_of(st.dates(), st.datetimes(), st.times(), st.decimals(allow_nan=False), st.booleans()))
+def test_no_message_shows_a_python_repr(value: object) -> None:
+    for parse in (parse_amount, parse_ratio, parse_date):
+        try:
+            parse(value)
+        except InputError as exc:
+            assert not re.search(r"datetime\.|Decimal\(|True|False", str(exc)), str(exc)
