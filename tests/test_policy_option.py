@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+from workbooks import valid_declaration
 
-from tests.workbooks import valid_declaration
 from xlmv.cli import main
 from xlmv.policy import current_policy, load_policy
 from xlmv_workbook.read.reader import read_workbook
