@@ -75,6 +75,8 @@ def _product(rng: random.Random, n: int) -> Product:
         "description": "调用第三方大模型的应用产品。",
         "outcomes": "服务 10 万人次",
         "checklist": provided,
+        "long_contract": False,
+        "framework_contract": False,
     }
     if rng.random() < 0.6:
         services = []
@@ -130,7 +132,11 @@ def declaration(rng: random.Random) -> Declaration:
         ),
         products=[_product(rng, n + 1) for n in range(rng.randint(1, 3))],
         commitments=Commitments(
-            truthful=True, no_other_funding=True, scenario_compliance=True, non_affiliation=True
+            truthful=True,
+            no_other_funding=True,
+            scenario_compliance=True,
+            non_affiliation=True,
+            ai_direction=True,
         ),
         prior_year_award=Decimal(rng.choice([0, 0, 0, 1_000_000, 3_000_000])),
     )

@@ -56,7 +56,13 @@ def _company() -> Company:
 
 
 def _commitments() -> Commitments:
-    return Commitments(truthful=True, no_other_funding=True, scenario_compliance=True, non_affiliation=True)
+    return Commitments(
+        truthful=True,
+        no_other_funding=True,
+        scenario_compliance=True,
+        non_affiliation=True,
+        ai_direction=True,
+    )
 
 
 def _service(n: int, amount: str) -> ApiService:
@@ -82,6 +88,8 @@ def _api(name: str, *amounts: str, prior: str = "0", checklist: list[str] | None
         scenario_note="面向中小学的智能答疑",
         description="调用第三方大模型 API 的智能答疑产品。",
         outcomes="服务学生 10 万人次",
+        long_contract=False,
+        framework_contract=False,
         services=[_service(n, a) for n, a in enumerate(amounts, start=1)],
         checklist=list(ALL_PROVIDED if checklist is None else checklist),
         prior_award=Decimal(prior),
@@ -101,6 +109,7 @@ def _private(
         scenario_note="医院病历质控",
         description="私有化部署第三方大模型的病历质控系统。",
         outcomes="质控效率提升 3 倍",
+        long_contract=False,
         procurement=PrivateProcurement(
             provider="模型厂商甲",
             model_name="医疗大模型",
@@ -168,7 +177,7 @@ def several_products_and_services() -> Declaration:
             "3000000",
             "800000",
             "250000.55",
-            checklist=["已提供", "已提供", "不适用"] + ["已提供"] * 6,
+            checklist=["已提供", "已提供", "√"] + ["已提供"] * 6,
         ),
         _private(
             "病历质控系统",

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from xlmv.errors import InputError
+from xlmv.errors import InputError, _show
 from xlmv.money import format_wan, format_yuan
 from xlmv.parsing import (
     excel_error_name,
@@ -32,7 +32,7 @@ def _assert_shows_input(err: InputError, value: object) -> None:
     elif value is None:
         assert "（空）" in text
     else:
-        assert str(value) in text or repr(value) in text
+        assert _show(value) in text
 
 
 # ------------------------------------------------------------------------------------------- amounts
@@ -66,7 +66,6 @@ AMOUNT_ACCEPTED: list[tuple[object, Decimal]] = [
     ("999", D("999.00")),
     ("1,000", D("1000.00")),
     ("  1200000  ", D("1200000.00")),
-    ("1 200 000", D("1200000.00")),
     ("-0", D("0.00")),
     # currency sign and unit
     ("¥1,200,000元", D("1200000.00")),

@@ -42,7 +42,10 @@ def valid_declaration() -> Declaration:
             mobile="13800138000",
             revenue_last_year=Decimal("12000000"),
             employees=80,
+            product_revenue_h1_2024=Decimal("1500000"),
             industry_code="6513",
+            introduction="成立于2018年，主营金融与医疗大模型应用。",
+            ranking="细分领域前十（示例）",
         ),
         products=[
             Product(
@@ -51,7 +54,11 @@ def valid_declaration() -> Declaration:
                 product_type="API调用",
                 launch_date=dt.date(2024, 10, 1),
                 scenario="金融",
+                scenario_note="券商投顾问答。",
                 description="基于第三方大模型API的智能投顾助手。",
+                outcomes="服务客户约一万人。",
+                long_contract=False,
+                framework_contract=False,
                 services=[
                     ApiService(
                         provider="北京百度网讯科技有限公司",
@@ -82,7 +89,10 @@ def valid_declaration() -> Declaration:
                 product_type="私有化部署",
                 launch_date=dt.date(2024, 11, 1),
                 scenario="医疗",
+                scenario_note="医院知识问答。",
                 description="私有化部署的大模型医疗知识库。",
+                outcomes="覆盖三家医院。",
+                long_contract=False,
                 procurement=PrivateProcurement(
                     provider="阿里巴巴达摩院",
                     model_name="通义千问大模型",
@@ -98,7 +108,11 @@ def valid_declaration() -> Declaration:
             ),
         ],
         commitments=Commitments(
-            truthful=True, no_other_funding=True, non_affiliation=True, scenario_compliance=True
+            truthful=True,
+            no_other_funding=True,
+            non_affiliation=True,
+            scenario_compliance=True,
+            ai_direction=True,
         ),
         prior_year_award=Decimal("1000000"),
     )

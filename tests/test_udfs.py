@@ -109,7 +109,7 @@ def test_api_reward_optional_argument_omitted(excel):
         (NA, "#单元格错误值：'#N/A'"),
         ("#REF!", "#单元格错误值：'#REF!'"),
         (datetime.datetime(2024, 9, 1), "#金额无效：'日期 2024-09-01'"),
-        (True, "#金额无效：True"),
+        (True, "#金额无效：TRUE"),
     ],
 )
 def test_api_reward_bad_input_is_a_hash_text(excel, amounts, message):
@@ -386,7 +386,8 @@ def test_uscc_stored_as_number(excel):
         ("API", column(*["已提供"] * 9), "齐全 9/9"),
         ("私有化", column(*["已提供"] * 9, None, None, ""), "齐全 9/9"),  # blank rows under the list
         ("API", column("已提供", "已提供", "未提供", *["√"] * 3, None, "是", "已上传"), "缺 2 项：3、7"),
-        ("API", column(*["已提供"] * 8, "不适用"), "齐全 9/9（含不适用 1 项）"),
+        ("API", column(*["已提供"] * 8, "不适用"), "缺 1 项：9"),  # every item is mandatory (issue 10.5)
+        ("API", column(*["不适用"] * 9), "缺 9 项：1、2、3、4、5、6、7、8、9"),
         ("API", (("已提供", "已提供"),), "缺 7 项：3、4、5、6、7、8、9"),
         ("API", column("已提供", "也许"), "#材料状态无效：'也许'"),
         ("API", column(*["已提供"] * 10), "#材料状态过多：'10 项'"),

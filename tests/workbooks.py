@@ -62,7 +62,7 @@ def valid_declaration() -> Declaration:
             product_revenue_h1_2024=D("5000000"),
             industry_code="6513",
             introduction="专注金融行业大模型应用。",
-            ranking="",
+            ranking="金融科技细分领域前二十（示例）",
         ),
         products=[
             Product(
@@ -74,6 +74,8 @@ def valid_declaration() -> Declaration:
                 scenario_note="面向银行理财客户的智能问答。",
                 description="基于第三方大模型 API 的投顾问答产品。",
                 outcomes="服务客户 10 万人次。",
+                long_contract=False,
+                framework_contract=False,
                 services=[
                     ApiService(
                         provider="北京百度网讯科技有限公司",
@@ -107,6 +109,7 @@ def valid_declaration() -> Declaration:
                 scenario_note="区级政务服务知识问答。",
                 description="私有化部署的大模型知识库。",
                 outcomes="覆盖 30 个办事事项。",
+                long_contract=False,
                 procurement=PrivateProcurement(
                     provider="北京百度网讯科技有限公司",
                     model_name="文心一言",
@@ -122,7 +125,11 @@ def valid_declaration() -> Declaration:
             ),
         ],
         commitments=Commitments(
-            truthful=True, no_other_funding=True, non_affiliation=True, scenario_compliance=True
+            truthful=True,
+            no_other_funding=True,
+            non_affiliation=True,
+            scenario_compliance=True,
+            ai_direction=True,
         ),
     )
 

@@ -217,7 +217,7 @@ def MV_USCC(code):
     "statuses",
     ndim=2,
     err_to_str=True,
-    doc="按编号逐项的材料状态区域：已提供、未提供、待补充、不适用；空为未提供",
+    doc="按编号逐项的材料状态区域：已提供、未提供、待补充；空为未提供，必交材料填“不适用”也算缺",
 )
 @convert.excel_safe
 def MV_CHECKLIST(kind, statuses):

@@ -62,7 +62,8 @@ def classify(policy: Policy, status: object) -> ItemStatus:
 
 
 def summarize(policy: Policy, kind: Kind, statuses: Sequence[object]) -> ChecklistSummary:
-    """Summarise a list of statuses in item order; items beyond the list count as missing."""
+    """Summarise a list of statuses in item order; items beyond the list count as missing, and so does
+    “not applicable” on a mandatory item."""
     checklist = checklist_for(policy, kind)
     total = len(checklist.items)
     if len(statuses) > total:
@@ -71,6 +72,11 @@ def summarize(policy: Policy, kind: Kind, statuses: Sequence[object]) -> Checkli
         )
     padded = list(statuses) + [None] * (total - len(statuses))
     kinds = [classify(policy, s) for s in padded]
+    # A mandatory material marked “not applicable” is still missing (附件3-1, 3-2: all nine are required).
+    kinds = [
+        ItemStatus.MISSING if k is ItemStatus.NOT_APPLICABLE and item.mandatory else k
+        for k, item in zip(kinds, checklist.items, strict=True)
+    ]
     return ChecklistSummary(
         checklist=checklist.id,
         total=total,

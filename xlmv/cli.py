@@ -15,7 +15,7 @@ from xlmv import __version__
 from xlmv.errors import InputError, os_reason
 from xlmv.money import ZERO
 from xlmv.parsing import parse_amount, parse_ratio
-from xlmv.policy import DEFAULT_POLICY, PolicyError, load_policy
+from xlmv.policy import DEFAULT_POLICY, PolicyError, current_policy, policy_from_option, use_policy
 
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -50,6 +50,21 @@ def _amount(label: str) -> Callable[[str], Decimal]:
     return convert
 
 
+class _Once(argparse.Action):
+    """An option that may be given at most once: a second value is an error, never a silent overwrite."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        if getattr(namespace, self.dest, None) is not None:
+            parser.error(f"{option_string} 只能给出一次（一个私有化部署项目只有一个大模型采购金额）")
+        setattr(namespace, self.dest, values)
+
+
 def _jobs(text: str) -> int:
     if not text.strip().isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"进程数应为不小于 1 的整数：{text!r}")
@@ -61,6 +76,13 @@ def _ratio(text: str) -> Decimal:
         return parse_ratio(text, field="审定比例")
     except InputError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+_POLICY_HELP = f"政策：内置政策的 id（默认 {DEFAULT_POLICY}）或政策数据文件（.toml）；见 xlmv policy show"
+
+
+def _policy_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--policy", default=DEFAULT_POLICY, metavar="政策", help=_POLICY_HELP)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -81,9 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     calc.add_argument(
         "--private",
+        action=_Once,
         type=_amount("大模型采购金额"),
         metavar="金额",
-        help="私有化部署的大模型采购金额（元，不含算力、数据费用）",
+        help="私有化部署的大模型采购金额（元，不含算力、数据费用）；只能给出一次",
     )
     calc.add_argument(
         "--prior-year-award",
@@ -109,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     calc.add_argument(
         "--ratio", type=_ratio, metavar="比例", help="审定比例（0–1 或百分比），默认按比例上限 100%% 测算"
     )
-    calc.add_argument("--policy", default=DEFAULT_POLICY, help=argparse.SUPPRESS)
+    _policy_option(calc)
     calc.add_argument("--json", action="store_true", help="输出 JSON")
 
     template = commands.add_parser(
@@ -118,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     template.add_argument(
         "-o", "--output", required=True, type=Path, metavar="文件", help="输出文件，如 申报表.xlsx"
     )
+    _policy_option(template)
 
     check = commands.add_parser(
         "check",
@@ -127,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("files", nargs="+", metavar="文件", help="申报表工作簿，可给出多个")
     check.add_argument("--json", action="store_true", help="输出 JSON（每个文件一个对象的列表）")
+    _policy_option(check)
 
     export = commands.add_parser(
         "export",
@@ -143,6 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--force", action="store_true", help="申报表有错误时仍然导出（错误列在“奖励测算”表末）"
     )
+    _policy_option(export)
 
     verify = commands.add_parser(
         "verify",
@@ -151,6 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
         "退出码 0 校验通过，1 有不一致，2 文件无法读取",
     )
     verify.add_argument("files", nargs="+", metavar="文件", help="导出的工作簿，可给出多个")
+    _policy_option(verify)
 
     batch = commands.add_parser(
         "batch",
@@ -180,6 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument(
         "--progress", action="store_true", default=None, help="在标准错误输出显示进度（终端中默认显示）"
     )
+    _policy_option(batch)
 
     recalc = commands.add_parser(
         "recalc",
@@ -189,6 +217,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     recalc.add_argument("file", metavar="文件", help="复核汇总工作簿")
     recalc.add_argument("-o", "--output", metavar="文件", help="另存为此文件（原文件不变）")
+    _policy_option(recalc)
+
+    policy = commands.add_parser(
+        "policy",
+        help="查看政策数据：分档、起点、上限和条款",
+        description="以中文表格列出政策的奖励分档、申报起点、奖励上限和各规则引用的条款",
+    )
+    policy.add_argument("action", choices=["show"], help="show：显示")
+    policy.add_argument(
+        "file",
+        nargs="?",
+        default=DEFAULT_POLICY,
+        metavar="政策",
+        help=f"政策数据文件（.toml）或内置 id，默认 {DEFAULT_POLICY}",
+    )
 
     excel = commands.add_parser(
         "excel",
@@ -216,8 +259,20 @@ def run_calc(args: argparse.Namespace) -> int:
             "xlmv calc：请至少给出一项 --api 或 --private 金额，例如 xlmv calc --api 300万", file=sys.stderr
         )
         return EXIT_BAD_INPUT
+    policy = current_policy()
+    for given, kind_id, option in (
+        (args.api, "api", "--api"),
+        (args.private is not None, "private", "--private"),
+    ):
+        if given and kind_id not in {k.id for k in policy.kinds}:
+            kinds = "、".join(f"{k.label}（{k.id}）" for k in policy.kinds)
+            print(
+                f"xlmv calc：政策 {policy.label} 没有 {option} 对应的奖励方式（id {kind_id}）；该政策的奖励方式：{kinds}",
+                file=sys.stderr,
+            )
+            return EXIT_BAD_INPUT
     result = calculate(
-        load_policy(args.policy),
+        policy,
         args.api,
         args.private,
         prior_year_award=args.prior_year_award,
@@ -233,7 +288,9 @@ def run_template(args: argparse.Namespace) -> int:
     from xlmv_workbook.template.build import write_template
 
     try:
-        path = write_template(args.output)
+        path = write_template(args.output, current_policy())
+    except PolicyError:
+        raise
     except (ValueError, OSError) as exc:
         print(f"xlmv template：无法写入 {args.output}：{os_reason(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -245,6 +302,15 @@ def run_check(args: argparse.Namespace) -> int:
     from xlmv_workbook.read.check import run  # workbook I/O stays outside the engine
 
     return run(args.files, as_json=args.json)
+
+
+def run_policy(args: argparse.Namespace) -> int:
+    from xlmv.policyshow import policy_text
+
+    policy = policy_from_option(args.file)
+    source = args.file if args.file != policy.id else f"内置 xlmv/policies/{policy.id}.toml"
+    print(policy_text(policy, source))
+    return EXIT_OK
 
 
 def run_excel(args: argparse.Namespace) -> int:
@@ -308,12 +374,16 @@ COMMANDS = {
     "verify": run_verify,
     "batch": run_batch,
     "recalc": run_recalc,
+    "policy": run_policy,
 }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    previous = current_policy()
     try:
+        # The run's policy (--policy), or the default: every layer finds it through xlmv.policy.
+        use_policy(policy_from_option(getattr(args, "policy", None) or DEFAULT_POLICY))
         return COMMANDS[args.command](args)
     except (InputError, PolicyError) as exc:
         print(f"xlmv {args.command}：{exc}", file=sys.stderr)
@@ -330,6 +400,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERNAL
+    finally:
+        use_policy(previous)  # main() called in-process (tests, the demo) leaves no policy behind
 
 
 if __name__ == "__main__":

@@ -82,6 +82,11 @@ class Product(_Form):
     services: list[ApiService] = []
     procurement: PrivateProcurement | None = None
     checklist: list[str] = []  # 材料状态，按清单编号
+    # Conditional sub-requirements of material 2 (项目合同), as the policy's checklist conditions ask them:
+    long_contract: bool | None = None  # 合同期限是否大于政策执行期限
+    instalment_terms: bool | None = None  # 是否已明确分期交付支付的细则
+    framework_contract: bool | None = None  # 是否为大模型采购框架合同（API调用）
+    framework_terms: bool | None = None  # 框架合同是否已明确使用量和使用期限
     prior_award: Decimal = Field(default=ZERO, ge=0)  # 本项目已获奖励（元），用于项目上限
     approved_ratio: Decimal | None = Field(default=None, ge=0, le=1)  # 审定比例（评审填写）
 
@@ -93,6 +98,7 @@ class Commitments(_Form):
     no_other_funding: bool = False  # 3. 未获得其他市级财政资金支持
     non_affiliation: bool = False  # 9. 所采购的大模型企业为非关联企业
     scenario_compliance: bool = False  # 8. 应用符合《北京市推动“人工智能+”行动计划》细分行业场景
+    ai_direction: bool = False  # 附件3 一.2 符合《北京市“十四五”时期高精尖产业发展规划》人工智能产业发展方向
 
 
 class Declaration(_Form):

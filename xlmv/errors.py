@@ -3,6 +3,9 @@ and the Chinese words for a file-system error (the OS's own are English)."""
 
 from __future__ import annotations
 
+import datetime
+from decimal import Decimal
+
 
 class InputError(ValueError):
     """A value a user typed cannot be used.
@@ -28,11 +31,27 @@ class InputError(ValueError):
 
 
 def _show(value: object) -> str:
+    """A value as the user typed or sees it: text in quotes, numbers and dates as a cell shows them,
+    never a Python repr such as ``datetime.date(2025, 3, 31)``."""
     if value is None:
         return "（空）"
     if isinstance(value, str):
         return repr(value) if value.strip() else "（空）"
-    return repr(value) if not isinstance(value, (int, float)) else str(value)
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"  # as Excel shows a logical cell
+    if isinstance(value, (int, float, Decimal)):
+        return str(value)
+    if isinstance(value, datetime.datetime):
+        if value.time() == datetime.time():
+            return value.date().isoformat()
+        return value.isoformat(sep=" ", timespec="seconds" if value.second else "minutes")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, datetime.time):
+        return value.isoformat(timespec="seconds" if value.second else "minutes")
+    if isinstance(value, (list, tuple)):
+        return f"（一个区域，{len(value)} 行/项）"
+    return f"（无法识别的值，类型 {type(value).__name__}）"
 
 
 def os_reason(exc: Exception) -> str:

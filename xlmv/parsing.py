@@ -13,7 +13,6 @@ import datetime
 import math
 import numbers
 import re
-import unicodedata
 from decimal import ROUND_HALF_UP, Context, Decimal
 
 from xlmv.errors import InputError
@@ -44,6 +43,7 @@ MAX_AMOUNT = Decimal(10) ** 15
 
 _FEN = Decimal("0.01")
 _FLOAT_NOISE = Decimal("0.000001")
+_ZERO_NOISE = Decimal("1e-12")
 _WAN = Decimal(10) ** 4
 _YI = Decimal(10) ** 8
 # Wide enough that no arithmetic on an accepted value (<= 64 typed characters) is ever rounded.
@@ -53,6 +53,7 @@ _FEN_EXPECTED = "金额最多精确到分（两位小数），如 1200000.50 或
 _TOO_LARGE_EXPECTED = "金额不能超过 1000万亿 元，" + AMOUNT_EXPECTED
 _SERIAL_EXPECTED = "Excel 日期序列号应在 1 到 2958465 之间（60 是 Excel 虚构的 1900-02-29），" + DATE_EXPECTED
 _TOO_LONG_SUFFIX = f"（内容不能超过 {MAX_TEXT_LENGTH} 个字符）"
+_NO_INNER_SPACE = "（数字之间不能有空格；上标、带圈数字等特殊字符不是数字）"
 
 # Cell errors as pywin32 hands them over (VT_ERROR as a signed 32-bit HRESULT).
 _EXCEL_ERROR_CODES: dict[int, str] = {
@@ -83,7 +84,7 @@ _DATE_CN_RE = re.compile(r"(?P<y>[0-9]{4})年(?P<m>[0-9]{1,2})月(?P<d>[0-9]{1,2
 _DATE_COMPACT_RE = re.compile(r"(?P<y>[0-9]{4})(?P<m>[0-9]{2})(?P<d>[0-9]{2})")
 _RATIO_RE = re.compile(r"(?P<num>[0-9]+(?:\.[0-9]+)?)(?P<pct>%)?")
 
-_MINUS_SIGNS = ("-", "\u2212")  # ASCII hyphen-minus (also NFKC of full-width －) and U+2212 MINUS SIGN
+_MINUS_SIGNS = ("-", "\u2212")  # ASCII hyphen-minus (also the fold of full-width －) and U+2212 MINUS SIGN
 
 _EXCEL_EPOCH = datetime.date(1899, 12, 30)  # serial 0 for serials after Excel's fictitious 1900-02-29
 _MAX_SERIAL = 2958465  # 9999-12-31
@@ -92,9 +93,21 @@ _MAX_SERIAL = 2958465  # 9999-12-31
 # --------------------------------------------------------------------------------------------- helpers
 
 
-def _clean_text(text: str) -> str:
-    """NFKC-normalise (full-width to half-width) and drop all whitespace, also between characters."""
-    return "".join(unicodedata.normalize("NFKC", text).split())
+# Full-width forms (U+FF01–U+FF5E) fold to ASCII, the ideographic space to a space and the full-width yen
+# sign to ¥. Nothing else is folded: NFKC would also turn ² into 2 and ① into 1.
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: " ", 0xFFE5: "¥"}
+_SPACE_BETWEEN_DIGITS_RE = re.compile(r"[0-9.,]\s+[0-9.,]")
+
+
+def _clean_text(text: str) -> str | None:
+    """Fold full-width forms to ASCII and drop whitespace around the number, currency sign and unit.
+
+    ``None`` when whitespace separates digits (``1 2 3``): such text is ambiguous, not an amount or date.
+    """
+    folded = text.translate(_FULL_WIDTH)
+    if _SPACE_BETWEEN_DIGITS_RE.search(folded):
+        return None
+    return "".join(folded.split())
 
 
 def _is_blank(value: object) -> bool:
@@ -105,14 +118,14 @@ def excel_error_name(value: object) -> str | None:
     """Name of the Excel error a cell value stands for, or ``None`` if it is not an error.
 
     Recognises the COM error integers (``-2146826281`` → ``#DIV/0!``) and error texts as displayed
-    (``#N/A``, ``＃n/a``: NFKC-normalised, case- and whitespace-insensitive).
+    (``#N/A``, ``＃n/a``: full-width folded, case- and whitespace-insensitive).
     """
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
         return _EXCEL_ERROR_CODES.get(value)
     if isinstance(value, str) and len(value) <= MAX_TEXT_LENGTH:
-        text = _clean_text(value).upper()
+        text = (_clean_text(value) or "").upper()
         if text in _EXCEL_ERROR_TEXTS:
             return text
     return None
@@ -135,8 +148,10 @@ def parse_amount(value: object, *, field: str | None = None) -> Decimal:
 
     Accepts non-negative ``int``, ``Decimal`` and ``float`` (Excel's COM values; float noise within 1e-6
     yuan, or 4 ulps, of a fen value is rounded away) and text such as ``1200000``, ``1,200,000.00``,
-    ``¥1,200,000元``, ``120万``, ``120万元``, ``0.012亿元`` (full-width accepted). Raises ``InputError``
-    otherwise.
+    ``¥1,200,000元``, ``120万``, ``120万元``, ``0.012亿元`` (full-width forms accepted; spaces only around
+    the number, never between digits). A positive float below half a fen is rejected, not rounded to zero (only formula residue
+    below 1e-12, such as ``0.1+0.2-0.3``, counts as zero).
+    Raises ``InputError`` otherwise.
     """
     if type(value) is float and 0.0 < value <= MAX_AMOUNT:  # fast path: a plain number cell over COM
         exact = Decimal(repr(value))
@@ -160,6 +175,8 @@ def parse_amount(value: object, *, field: str | None = None) -> Decimal:
             nearest = exact.quantize(_FEN, rounding=ROUND_HALF_UP, context=_CTX)
             # 1e-6 yuan, or a few ulps for amounts so large (> ~8.6e9) that one ulp exceeds 1e-6.
             tolerance = max(_FLOAT_NOISE, Decimal(4 * math.ulp(value)))
+            if nearest == 0:  # near zero only formula residue (=0.1+0.2-0.3) is noise; 1e-9 is an input
+                tolerance = _ZERO_NOISE
             if abs(_CTX.subtract(exact, nearest)) <= tolerance:
                 exact = nearest
         return _finish_amount(exact, value, field)
@@ -171,8 +188,8 @@ def parse_amount(value: object, *, field: str | None = None) -> Decimal:
         if len(value) > MAX_TEXT_LENGTH:
             raise InputError("金额无效", value, AMOUNT_EXPECTED + _TOO_LONG_SUFFIX, field=field)
         text = _clean_text(value)
-        if len(text) > MAX_TEXT_LENGTH:
-            raise InputError("金额无效", value, AMOUNT_EXPECTED + _TOO_LONG_SUFFIX, field=field)
+        if text is None:
+            raise InputError("金额无效", value, AMOUNT_EXPECTED + _NO_INNER_SPACE, field=field)
         amount = _amount_from_text(text)
         if amount is None and text.startswith(_MINUS_SIGNS):
             magnitude = _amount_from_text(text[1:])
@@ -246,7 +263,7 @@ def parse_date(value: object, *, field: str | None = None) -> datetime.date:
     if isinstance(value, str):
         if len(value) > MAX_TEXT_LENGTH:
             raise InputError("日期无效", value, DATE_EXPECTED + _TOO_LONG_SUFFIX, field=field)
-        text = _clean_text(value)
+        text = _clean_text(value) or ""
         match = (
             _DATE_SEP_RE.fullmatch(text) or _DATE_CN_RE.fullmatch(text) or _DATE_COMPACT_RE.fullmatch(text)
         )
@@ -301,7 +318,7 @@ def parse_ratio(value: object, *, field: str | None = None) -> Decimal:
         if value.is_finite():
             ratio = value
     elif isinstance(value, str) and len(value) <= MAX_TEXT_LENGTH:
-        match = _RATIO_RE.fullmatch(_clean_text(value))
+        match = _RATIO_RE.fullmatch(_clean_text(value) or "")
         if match is not None:
             ratio = Decimal(match["num"])
             if match["pct"]:

@@ -17,6 +17,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import ErrorDetails
 
+from xlmv.errors import os_reason
+
 
 class PolicyError(ValueError):
     """A policy data file is missing or malformed; the message names the file and the field."""
@@ -158,10 +160,24 @@ class Limits(_Model):
     private_contract_from: DateLimit | None = None
 
 
+class ChecklistCondition(_Model):
+    """A conditional sub-requirement of one material, asked as two yes/no questions: ``field`` (does the
+    condition hold?) and, when it does, ``then_field`` (does the material meet the extra requirement?).
+    Both are attributes of a declaration's product (``long_contract``, ``instalment_terms`` …)."""
+
+    field: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    question: str
+    then_field: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    then_question: str
+    clause: str = Field(min_length=1)
+
+
 class ChecklistItem(_Model):
     no: int = Field(ge=1)
     title: str
     requirement: str
+    mandatory: bool = True  # a mandatory material can never be “not applicable”
+    conditions: tuple[ChecklistCondition, ...] = ()
 
 
 class Checklist(_Model):
@@ -203,6 +219,31 @@ class UsageWindow(Cited):
     start: dt.date
 
 
+class LegalPerson(Cited):
+    """Which organisation types (统一社会信用代码 positions 1–2, GB 32100-2015) may apply."""
+
+    eligible: tuple[str, ...] = Field(min_length=1)
+
+    @field_validator("eligible")
+    @classmethod
+    def _two_characters(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for code in value:
+            if len(code) != 2 or not code.isalnum() or code != code.upper():
+                raise ValueError(f"机构类别代码应为两位（如 91），实为 {code!r}")
+        return value
+
+
+class FormField(_Model):
+    """A field of the application form that must be filled (``optional``: the form says it may be left
+    blank, so a blank one is only a warning). ``path`` is a declaration path; ``products[].x`` means
+    every product's ``x``."""
+
+    path: str = Field(pattern=r"^(company\.|products\[\]\.)?[a-z][a-z0-9_]*$")
+    label: str
+    clause: str = Field(min_length=1)
+    optional: bool = False
+
+
 class Policy(_Model):
     """A whole reward scheme."""
 
@@ -218,6 +259,8 @@ class Policy(_Model):
     unit_types: UnitTypes | None = None
     product_types: ProductTypes | None = None
     registration: Registration | None = None
+    legal_person: LegalPerson | None = None
+    form_fields: tuple[FormField, ...] = ()
     limits: Limits = Limits()
     requirements: dict[str, Cited] = {}
     checklists: tuple[Checklist, ...] = ()
@@ -319,7 +362,7 @@ def load_policy_file(path: Path) -> Policy:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise PolicyError(f"无法读取政策文件 {path}：{exc.strerror or exc}") from None
+        raise PolicyError(f"无法读取政策文件 {path}：{os_reason(exc)}") from None
     return parse_policy(text, str(path))
 
 
@@ -332,8 +375,47 @@ def bundled_policy_ids() -> list[str]:
 
 
 def load_policy(policy_id: str = DEFAULT_POLICY) -> Policy:
-    """A bundled policy by id (``beijing-2024``), parsed once per process."""
+    """The policy with this id: the one given with ``--policy`` (``use_policy``) if its id matches, else
+    the bundled one (``beijing-2024``), parsed once per process."""
+    chosen = _CHOSEN.get("policy")
+    if chosen is not None and chosen.id == policy_id:
+        return chosen
     return _load_bundled(policy_id)
+
+
+_CHOSEN: dict[str, Policy] = {}  # the policy of this run, set once by the command line
+
+
+def use_policy(policy: Policy) -> Policy:
+    """Make ``policy`` this process's policy: ``current_policy()`` returns it and ``load_policy(its id)``
+    too, so that every layer reading a declaration's policy id finds it. Used by ``--policy``."""
+    _CHOSEN["policy"] = policy
+    return policy
+
+
+def current_policy() -> Policy:
+    """The policy given with ``--policy``, else the bundled default."""
+    return _CHOSEN.get("policy") or _load_bundled(DEFAULT_POLICY)
+
+
+def policy_from_option(ref: str) -> Policy:
+    """``--policy REF``: a TOML file (a path that ends in ``.toml`` or exists), else a bundled policy id."""
+    path = Path(ref)
+    if ref.lower().endswith(".toml") or path.is_file():
+        return load_policy_file(path)
+    return _load_bundled(ref)
+
+
+def mismatch(recorded: str, policy: Policy) -> str | None:
+    """Why a file that recorded policy ``recorded`` (``id@version``) cannot be read under ``policy``;
+    ``None`` when they agree or the file recorded none."""
+    recorded = recorded.strip()
+    if not recorded or recorded == policy.label:
+        return None
+    return (
+        f"该文件按政策 {recorded} 生成，与本次使用的政策 {policy.label}（{policy.title}）不同；"
+        f"请用 --policy 指定生成该文件时所用的政策文件，或用 {policy.label} 的模板重新填写"
+    )
 
 
 @cache

@@ -49,7 +49,7 @@ from xlmv import __version__
 from xlmv.assess import Assessment
 from xlmv.declaration import Declaration
 from xlmv.money import ZERO, to_fen
-from xlmv.policy import Policy, PolicyError, load_policy
+from xlmv.policy import Policy, PolicyError, current_policy, load_policy, mismatch
 from xlmv.texttable import render
 from xlmv_workbook.export import filenames
 from xlmv_workbook.export.calc_sheets import CALC, CHECKLIST, write_calc, write_checklist
@@ -257,7 +257,11 @@ def export(source: str | Path, outdir: str | Path, *, force: bool = False, pdf: 
     Raises ``WorkbookError`` for a file that cannot be read, ``DeclarationHasErrors`` when there are
     errors and ``force`` is false, ``PolicyError`` for an unknown policy and ``OSError`` when writing fails.
     """
-    evaluation = evaluate(read_workbook(source))
+    result = read_workbook(source)
+    refused = mismatch(result.policy_label, current_policy())
+    if refused is not None:
+        raise WorkbookError(str(source), refused)
+    evaluation = evaluate(result)
     issues = issues_of(evaluation)
     if issues and not force:
         raise DeclarationHasErrors(str(source), issues)

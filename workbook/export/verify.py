@@ -31,7 +31,7 @@ from pydantic import ValidationError
 from xlmv import __version__
 from xlmv.assess import assess
 from xlmv.declaration import Declaration
-from xlmv.policy import PolicyError, load_policy
+from xlmv.policy import PolicyError, current_policy, load_policy, mismatch
 from xlmv.texttable import render
 from xlmv_workbook.export.canonical import FORMAT, canonical_json, cell_text, verification_code
 from xlmv_workbook.export.issue import Issue
@@ -110,6 +110,11 @@ def verify_file(path: str | os.PathLike[str]) -> Verification:
     tool = str(document.get("tool", {}).get("version", "?"))
     policy_ref = document.get("policy", {})
     exported_with = f"xlmv {tool}，政策 {policy_ref.get('id')}@{policy_ref.get('version')}"
+    current = current_policy()
+    if str(policy_ref.get("id")) != current.id:  # another scheme; a newer version of the same one is compared
+        raise WorkbookError(
+            path, mismatch(f"{policy_ref.get('id')}@{policy_ref.get('version')}", current) or ""
+        )
     differences = list(_code_differences(wb, text, document, code))
     cells: dict[str, dict[str, str]] = document.get("cells", {})
     differences += _cell_differences(wb, cells)

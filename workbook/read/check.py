@@ -20,7 +20,7 @@ from typing import TextIO
 
 from xlmv.assess import ProductAssessment
 from xlmv.money import ZERO, fen_str, format_yuan
-from xlmv.policy import Policy, PolicyError, load_policy
+from xlmv.policy import Policy, PolicyError, current_policy, load_policy, mismatch
 from xlmv.texttable import render
 from xlmv_workbook.read.reader import read_workbook
 from xlmv_workbook.read.validate import Evaluation, evaluate, summary
@@ -47,10 +47,15 @@ class FileReport:
 
 
 def check_file(path: str | os.PathLike[str]) -> FileReport:
-    """Read and assess one file; never raises for a bad file."""
+    """Read and assess one file under this run's policy (``--policy``); never raises for a bad file. A file
+    built under another policy is refused, not checked against rules it was not made for."""
     shown = os.fspath(path)
     try:
-        return FileReport(shown, evaluation=evaluate(read_workbook(path)))
+        result = read_workbook(path)
+        refused = mismatch(result.policy_label, current_policy())
+        if refused is not None:
+            return FileReport(shown, error=refused)
+        return FileReport(shown, evaluation=evaluate(result))
     except WorkbookError as exc:
         return FileReport(shown, error=exc.problem)
     except PolicyError as exc:

@@ -141,7 +141,7 @@ def read_workbook(path: str | os.PathLike[str]) -> ReadResult:
     open_checks(path)
     with zipfile.ZipFile(path) as zf:
         book = _read_book_xml(path, zf)
-        wanted_names = [layout.TEMPLATE_ID_NAME, layout.TEMPLATE_VERSION_NAME] + [
+        wanted_names = [layout.TEMPLATE_ID_NAME, layout.TEMPLATE_VERSION_NAME, layout.POLICY_VERSION_NAME] + [
             f.name for f in layout.fields()
         ]
         if layout.TEMPLATE_ID_NAME not in book.names:
@@ -383,6 +383,7 @@ class ReadResult:
     template_version: str
     product_slots: tuple[int, ...] = ()
     service_rows: tuple[tuple[int, ...], ...] = ()
+    policy_label: str = ""  # ``id@version`` the template was built with; "" when the file records none
 
     def template_path(self, path: str) -> str:
         """A declaration path with its product and service indexes replaced by template slots and rows."""
@@ -467,6 +468,10 @@ def read_values(
             f"申报表模板版本 {version!r} 不受支持（本工具读取版本 {layout.TEMPLATE_VERSION!r}）；"
             "请使用与本工具配套的模板，或升级 xlmv",
         )
+    try:
+        policy_label = _text_of(read(layout.POLICY_VERSION_NAME))
+    except KeyError:
+        policy_label = ""
     raw: dict[str, object] = {}
     cells: dict[str, str] = {}
     missing: list[str] = []
@@ -485,11 +490,11 @@ def read_values(
             f"申报表模板缺少定义名称：{shown}{more}；模板可能被改动（如删除了单元格或工作表），"
             "请使用原始模板重新填写",
         )
-    return build_result(source, raw, cells, version)
+    return build_result(source, raw, cells, version, policy_label)
 
 
 def build_result(
-    source: str, raw: Mapping[str, object], cells: Mapping[str, str], version: str
+    source: str, raw: Mapping[str, object], cells: Mapping[str, str], version: str, policy_label: str = ""
 ) -> ReadResult:
     """Convert raw values (by template field path) into a declaration, skipping empty slots and rows."""
     values: dict[str, object] = {}
@@ -512,6 +517,8 @@ def build_result(
 
     groups = _product_groups()
     data: dict[str, object] = {"company": {}, "commitments": {}}
+    if "@" in policy_label:
+        data["policy"] = policy_label.split("@", 1)[0]
     products: list[dict[str, object]] = []
     slots: list[int] = []
     rows: list[tuple[int, ...]] = []
@@ -537,7 +544,7 @@ def build_result(
                     taken[attr] = values[path]
             return taken
 
-        product = take(group.own, at)
+        product = take(group.own + group.conditions, at)
         services, service_rows = [], []
         for row_no, row in enumerate(group.services):
             if any(filled(p) for p in row):
@@ -572,6 +579,7 @@ def build_result(
         findings=findings,
         cells=dict(cells),
         template_version=version,
+        policy_label=policy_label,
         product_slots=tuple(slots),
         service_rows=tuple(rows),
     )
@@ -583,6 +591,10 @@ class _ProductGroup:
     services: list[list[str]] = field(default_factory=list)
     procurement: list[str] = field(default_factory=list)
     checklist: list[str] = field(default_factory=list)
+    conditions: list[str] = field(default_factory=list)  # yes/no answers beside the material list
+
+
+_CONDITION_ATTRS = frozenset(attr for attr, _, _ in layout.CONDITIONS)
 
 
 @functools.cache
@@ -603,6 +615,8 @@ def _product_groups() -> dict[int, _ProductGroup]:
             group.procurement.append(f.path)
         elif _CHECK_RE.fullmatch(rest):
             group.checklist.append(f.path)
+        elif rest in _CONDITION_ATTRS:
+            group.conditions.append(f.path)
         else:
             group.own.append(f.path)
     return groups

@@ -18,7 +18,7 @@ from typing import TextIO
 from xlmv.errors import os_reason
 from xlmv.findings import Severity
 from xlmv.money import ZERO, format_yuan
-from xlmv.policy import DEFAULT_POLICY, Policy, load_policy
+from xlmv.policy import Policy, current_policy
 from xlmv.reward import Allocation
 from xlmv_workbook.review import sheets as review
 from xlmv_workbook.review.caps import (
@@ -81,7 +81,7 @@ def run_batch(
 ) -> BatchResult:
     """Read, recompute and write the review workbook. Raises ``BatchError`` when there is nothing to
     read and ``OSError`` when the output cannot be written."""
-    policy = policy or load_policy(DEFAULT_POLICY)
+    policy = policy or current_policy()
     target = Path(output)
     paths = collect_inputs(inputs, exclude=[target])
     if not paths:
@@ -118,7 +118,7 @@ def run_batch(
         summary,
         issues,
         {
-            review.SETTING_POLICY: policy.id,
+            review.SETTING_POLICY: policy.label,
             review.SETTING_ALLOCATION: allocation.value,
             review.SETTING_LEDGER: ledger.source if ledger is not None else "（未使用）",
         },

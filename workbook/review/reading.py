@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from xlmv.findings import Finding, Severity
 from xlmv.money import ZERO
-from xlmv.policy import PolicyError
+from xlmv.policy import Policy, PolicyError, current_policy, mismatch, use_policy
 from xlmv_workbook.read.reader import read_workbook
 from xlmv_workbook.read.validate import evaluate
 from xlmv_workbook.xlsx.safety import WorkbookError
@@ -68,7 +68,11 @@ def _product_of(finding: Finding) -> int | None:
 def read_one(path: str) -> FileOutcome:
     """Read and check one file; never raises (a bad file is an outcome with ``error``)."""
     try:
-        evaluation = evaluate(read_workbook(path))
+        result = read_workbook(path)
+        refused = mismatch(result.policy_label, current_policy())
+        if refused is not None:
+            return FileOutcome(path, error=refused)
+        evaluation = evaluate(result)
     except WorkbookError as exc:
         return FileOutcome(path, error=exc.problem)
     except PolicyError as exc:
@@ -109,6 +113,11 @@ def read_one(path: str) -> FileOutcome:
     )
 
 
+def _init_worker(policy: Policy) -> None:
+    """A worker process reads under the parent's policy (``--policy``), also where processes are spawned."""
+    use_policy(policy)
+
+
 def _read_chunk(paths: Sequence[str]) -> list[FileOutcome]:
     return [read_one(p) for p in paths]
 
@@ -116,7 +125,9 @@ def _read_chunk(paths: Sequence[str]) -> list[FileOutcome]:
 def _isolated(path: str) -> FileOutcome:
     """Read one file in a process of its own: used after a worker died (crash, out of memory)."""
     try:
-        with futures.ProcessPoolExecutor(max_workers=1) as pool:
+        with futures.ProcessPoolExecutor(
+            max_workers=1, initializer=_init_worker, initargs=(current_policy(),)
+        ) as pool:
             return pool.submit(read_one, path).result()
     except BrokenProcessPool:
         return FileOutcome(path, error="读取该文件时处理进程异常退出（文件可能是恶意构造或严重损坏），已跳过")
@@ -144,7 +155,9 @@ def read_all(
     chunks = [list(paths[n : n + size]) for n in range(0, len(paths), size)]
     results: dict[int, list[FileOutcome]] = {}
     broken: list[int] = []
-    with futures.ProcessPoolExecutor(max_workers=min(jobs, len(chunks))) as pool:
+    with futures.ProcessPoolExecutor(
+        max_workers=min(jobs, len(chunks)), initializer=_init_worker, initargs=(current_policy(),)
+    ) as pool:
         pending = {pool.submit(_read_chunk, chunk): n for n, chunk in enumerate(chunks)}
         for future in futures.as_completed(pending):
             n = pending[future]

@@ -22,7 +22,7 @@ from openpyxl.utils import get_column_letter
 from xlmv.errors import InputError, os_reason
 from xlmv.money import ZERO, format_yuan, to_fen
 from xlmv.parsing import parse_optional_amount, parse_optional_date, parse_ratio
-from xlmv.policy import DEFAULT_POLICY, Policy, PolicyError, load_policy
+from xlmv.policy import DEFAULT_POLICY, Policy, current_policy, mismatch
 from xlmv.reward import Allocation
 from xlmv_workbook.review import sheets as review
 from xlmv_workbook.review.caps import MAX_SHOWN_PROBLEMS, NO, UNREADABLE, YES, GroupResult, RowInput, compute
@@ -254,10 +254,11 @@ def recalc_book(book: ReviewBook) -> RecalcSummary:
             f"工作表“{review.SETTINGS}”中的分配规则 {settings.get(review.SETTING_ALLOCATION)!r} 无效，"
             "应为 in_order 或 pro_rata",
         ) from None
-    try:
-        policy = load_policy(settings.get(review.SETTING_POLICY) or DEFAULT_POLICY)
-    except PolicyError as exc:
-        raise WorkbookError(book.source, f"复核设置中的政策无法加载：{exc}") from None
+    recorded = str(settings.get(review.SETTING_POLICY) or DEFAULT_POLICY).strip()
+    policy = current_policy()  # ``--policy``, else the default; the book must have been made under it
+    refused = mismatch(recorded if "@" in recorded else f"{recorded}@{policy.version}", policy)
+    if refused is not None:
+        raise WorkbookError(book.source, refused)
     problems = _Problems(book)
     rows, sheet_rows, at = _read_rows(book, policy, problems)
     priors, where, summary_at, last = _read_priors(book, problems)

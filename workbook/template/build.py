@@ -13,7 +13,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from xlmv.policy import DEFAULT_POLICY, Policy, load_policy
+from xlmv.policy import DEFAULT_POLICY, Policy, PolicyError, load_policy
 from xlmv_workbook.template import inputs
 from xlmv_workbook.template import layout as L
 from xlmv_workbook.template.sheet_calc import build_calc
@@ -25,7 +25,21 @@ from xlmv_workbook.xlsx import styles as S
 from xlmv_workbook.xlsx.atomic import write_atomically
 
 
+def unsupported(policy: Policy) -> list[str]:
+    """What ``policy`` lacks for this template (laid out like 附件3-3/3-4 with material lists), in Chinese;
+    empty when a template can be built."""
+    lacks = []
+    if not policy.checklists or policy.checklist_statuses is None:
+        lacks.append("材料清单（checklists、checklist_statuses）")
+    if policy.letter is None:
+        lacks.append("承诺书文本（letter）")
+    return lacks
+
+
 def build_workbook(policy: Policy) -> Workbook:
+    lacks = unsupported(policy)
+    if lacks:
+        raise PolicyError(f"政策 {policy.label} 缺少申报表模板所需的{'、'.join(lacks)}，无法生成模板")
     wb = Workbook()
     wb.remove(wb.active)
     sheets = {name: wb.create_sheet(name) for name in L.SHEETS}
@@ -148,8 +162,10 @@ def template_bytes(policy: Policy) -> bytes:
     return mark_dynamic_arrays(buffer.getvalue())
 
 
-def write_template(path: Path, policy_id: str = DEFAULT_POLICY) -> Path:
+def write_template(path: Path, policy: Policy | str = DEFAULT_POLICY) -> Path:
+    """Build the template for ``policy`` (a Policy, or a bundled id) and write it atomically."""
     if path.suffix.lower() != ".xlsx":
         raise ValueError(f"模板文件名应以 .xlsx 结尾：{path}")
-    write_atomically(path, template_bytes(load_policy(policy_id)))
+    chosen = load_policy(policy) if isinstance(policy, str) else policy
+    write_atomically(path, template_bytes(chosen))
     return path

@@ -137,10 +137,20 @@ def checklist_summary(policy: Policy, kind_cell: str, rng: str, cells: Sequence[
     def any_of(cell: str, values: Sequence[str]) -> str:
         return f"OR({','.join(f'{cell}={quote(v)}' for v in values)})" if values else "FALSE"
 
-    ok = [f"OR({any_of(c, statuses.provided)},{any_of(c, statuses.not_applicable)})" for c in cells]
+    # “Not applicable” counts as provided only for an item no kind's list makes mandatory; on a mandatory
+    # item it is missing, as in xlmv.checklist.summarize.
+    lists = [c for c in policy.checklists if c.items]
+    optional = [
+        bool(lists) and all(n < len(c.items) and not c.items[n].mandatory for c in lists)
+        for n in range(len(cells))
+    ]
+    na = [
+        any_of(c, statuses.not_applicable) if opt else "FALSE" for c, opt in zip(cells, optional, strict=True)
+    ]
+    ok = [f"OR({any_of(c, statuses.provided)},{a})" for c, a in zip(cells, na, strict=True)]
     missing_count = "+".join(f"IF({o},0,1)" for o in ok)
     missing_list = "&".join(f'IF({o},"","{n}、")' for n, o in enumerate(ok, start=1))
-    na_count = "+".join(f"IF({any_of(c, statuses.not_applicable)},1,0)" for c in cells)
+    na_count = "+".join(f"IF({a},1,0)" for a in na)
     total = len(cells)
     complete = f'"齐全 {total}/{total}"&IF(({na_count})>0,"（含不适用 "&({na_count})&" 项）","")'
     missing = f'"缺 "&({missing_count})&" 项："&LEFT({missing_list},LEN({missing_list})-1)'

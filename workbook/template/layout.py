@@ -379,9 +379,37 @@ def _checklist(index: int) -> list[Field]:
             f"产品{index + 1} 材料{i + 1} 状态",
             "status",
             "statuses",
-            "已提供 / 未提供 / 待补充 / 不适用",
+            "已提供 / 未提供 / 待补充（每项都是必交材料，没有“不适用”）",
         )
         for i in range(CHECKLIST_ITEMS)
+    ]
+
+
+# Yes/no questions for the conditional parts of material 2 (项目合同), beside items 2–5 of each product's
+# list (columns F label, G answer); the policy's checklist conditions say which a kind asks.
+CONDITION_LABEL_COLUMN, CONDITION_COLUMN = "F", "G"
+CONDITIONS = (
+    ("long_contract", "LONG_CONTRACT", "合同期限是否大于政策执行期限？"),
+    ("instalment_terms", "INSTALMENTS", "（是则）合同是否已明确分期交付支付的细则？"),
+    ("framework_contract", "FRAMEWORK", "是否为大模型采购框架合同？（API调用）"),
+    ("framework_terms", "FRAMEWORK_TERMS", "（是则）框架合同是否已明确使用量和使用期限？"),
+)
+
+
+def _conditions(index: int) -> list[Field]:
+    first = checklist_first_row(index) + 1  # beside item 2
+    return [
+        Field(
+            f"products[{index}].{attr}",
+            f"MV_P{index + 1}_{suffix}",
+            CHECKLIST,
+            f"{CONDITION_COLUMN}{first + n}",
+            f"产品{index + 1} {label}",
+            "yes_no",
+            "yes_no",
+            "选择 是 / 否（附件3-1 2、附件3-2 2）",
+        )
+        for n, (attr, suffix, label) in enumerate(CONDITIONS)
     ]
 
 
@@ -402,6 +430,11 @@ COMMITMENTS = (
         "commitments.non_affiliation",
         "MV_COMMIT_NON_AFFILIATION",
         "本企业所采购的大模型企业为非关联企业（第9条）",
+    ),
+    (
+        "commitments.ai_direction",
+        "MV_COMMIT_AI_DIRECTION",
+        "本单位大模型应用符合《北京市“十四五”时期高精尖产业发展规划》所支持的人工智能产业发展方向（附件3 一.2）",
     ),
 )
 
@@ -431,6 +464,7 @@ def fields() -> tuple[Field, ...]:
     out.append(supplement)
     for index in range(PRODUCTS):
         out += _checklist(index)
+        out += _conditions(index)
     out += _commitments()
     return tuple(out)
 
@@ -473,6 +507,7 @@ ENTERPRISE_ROW = calc_top_row(PRODUCTS)
 # --- Computed cells other layers read (names, not positions) ----------------------------------------
 TEMPLATE_ID_NAME = "MV_TEMPLATE_ID"
 TEMPLATE_VERSION_NAME = "MV_TEMPLATE_VERSION"
+POLICY_VERSION_NAME = "MV_POLICY_VERSION"  # the policy the template was built with, as ``id@version``
 ENGINE_NAME = "MV_ENGINE"  # “计算方式：插件 / 内置公式”
 TOTAL_NAME = "MV_TOTAL_REWARD"  # enterprise total after the year cap (元)
 

@@ -12,7 +12,7 @@ from xlmv_workbook.xlsx import styles as S
 
 
 def build_checklist(ws: Worksheet, policy: Policy) -> None:
-    for column, width in {"A": 6, "B": 34, "C": 70, "D": 14}.items():
+    for column, width in {"A": 6, "B": 34, "C": 70, "D": 14, "E": 2, "F": 40, "G": 8}.items():
         ws.column_dimensions[column].width = width
     S.title(ws, "A1", "申报材料清单", "A1:D1")
     S.text(
@@ -55,6 +55,7 @@ def build_checklist(ws: Worksheet, policy: Policy) -> None:
                 cell.border = S.BORDER
             ws.row_dimensions[row].height = 48
             inputs.input_cell(ws, fields[f"{at}checklist[{i}]"])
+        _conditions(ws, index, top)
         summary = first + L.CHECKLIST_ITEMS
         S.label(ws, f"A{summary}", "材料情况", span=f"A{summary}:B{summary}")
         cells = [f"D{first + i}" for i in range(L.CHECKLIST_ITEMS)]
@@ -67,4 +68,19 @@ def build_checklist(ws: Worksheet, policy: Policy) -> None:
         )
     ws.freeze_panes = "A3"
     last = L.checklist_first_row(L.PRODUCTS - 1) + L.CHECKLIST_ITEMS
-    S.page_setup(ws, f"A1:D{last}", landscape=False, title_rows="1:2")
+    S.page_setup(ws, f"A1:{L.CONDITION_COLUMN}{last}", landscape=True, title_rows="1:2")
+
+
+def _conditions(ws: Worksheet, index: int, top: int) -> None:
+    """The yes/no questions for material 2's conditional requirements (附件3-1 2, 附件3-2 2)."""
+    label, answer = L.CONDITION_LABEL_COLUMN, L.CONDITION_COLUMN
+    S.label(ws, f"{label}{top + 1}", "材料2 项目合同：按实际情况回答")
+    S.label(ws, f"{answer}{top + 1}", "是/否")
+    fields = L.by_path()
+    for attr, _, text in L.CONDITIONS:
+        field = fields[f"products[{index}].{attr}"]
+        row = int(field.cell[len(answer) :])
+        cell = S.text(ws, f"{label}{row}", text)
+        cell.alignment = S.WRAP
+        cell.border = S.BORDER
+        inputs.input_cell(ws, field)

@@ -55,7 +55,7 @@ def build_guide(ws: Worksheet, policy: Policy) -> dict[str, str]:
     return {
         L.TEMPLATE_ID_NAME: f"B{row}",
         L.TEMPLATE_VERSION_NAME: f"B{row + 1}",
-        "MV_POLICY_VERSION": f"B{row + 2}",
+        L.POLICY_VERSION_NAME: f"B{row + 2}",
     }
 
 

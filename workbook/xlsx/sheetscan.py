@@ -98,11 +98,16 @@ def scan_sheet(
         if name == "c":
             if watched:
                 finish()
-            position = position_of(attrs.get("r"))
+            ref = attrs.get("r")
+            position = position_of(ref)
             if position is not None:
                 row_no, col_no = position
+            elif ref is not None:  # calamine would size the sheet by it (an 8-digit row aborts it)
+                raise _bad_ref(path, sheet, ref)
             else:
                 col_no += 1
+            if row_no > _EXCEL_ROWS or col_no > _EXCEL_COLUMNS:
+                raise _bad_ref(path, sheet, ref or f"第 {row_no} 行第 {col_no} 列")
             in_is = False
             collecting = None
             watched = (row_no, col_no) in wanted
@@ -127,7 +132,10 @@ def scan_sheet(
                 finish()
             watched = False
             collecting = None
-            row_no, col_no = _row_number(attrs.get("r"), row_no), 0
+            row_ref = attrs.get("r")
+            if row_ref is not None and not (row_ref.isascii() and row_ref.isdigit() and len(row_ref) <= 7):
+                raise _bad_ref(path, sheet, f"行 {row_ref}")
+            row_no, col_no = _row_number(row_ref, row_no), 0
         else:
             collecting = None
 
@@ -140,6 +148,17 @@ def scan_sheet(
         finish()
     scan.max_row, scan.max_col = max_row, max_col
     return scan
+
+
+_EXCEL_ROWS, _EXCEL_COLUMNS = 1048576, 16384
+
+
+def _bad_ref(path: str | os.PathLike[str], sheet: str, ref: str) -> WorkbookError:
+    return WorkbookError(
+        path,
+        f"工作表“{sheet}”中的单元格引用 {ref} 无效（格式不对，或超出 Excel 的 1048576 行、16384 列），文件可能已损坏；"
+        "请在 Excel 中打开后另存，或使用原始模板重新填写",
+    )
 
 
 def _too_large(path: str | os.PathLike[str], sheet: str, row: int, col: int) -> WorkbookError:
