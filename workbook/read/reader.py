@@ -34,7 +34,7 @@ import python_calamine
 from xlmv.declaration import Declaration
 from xlmv.errors import InputError
 from xlmv.findings import Finding, Severity
-from xlmv.parsing import excel_error_name, parse_optional_amount, parse_optional_date
+from xlmv.parsing import excel_error_name, is_blank, parse_optional_amount, parse_optional_date
 from xlmv_workbook.template import layout
 from xlmv_workbook.xlsx.cellrefs import cell_index, parse_ref
 from xlmv_workbook.xlsx.safety import WorkbookError, open_checks, parse_xml, stream_part
@@ -244,10 +244,6 @@ def _normalise(value: object) -> object:
     return value
 
 
-def _is_blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 def _reject_error(value: object, label: str, expected: str) -> None:
     name = excel_error_name(value)
     if name is not None:
@@ -263,7 +259,7 @@ def _number_text(value: int | float | Decimal) -> str:
 
 
 def _text(value: object, label: str) -> str:
-    if _is_blank(value):
+    if is_blank(value):
         return ""
     _reject_error(value, label, "应填写文字")
     if isinstance(value, str):
@@ -289,7 +285,7 @@ def _code(value: object, label: str) -> str:
 
 
 def _count(value: object, label: str) -> int | None:
-    if _is_blank(value):
+    if is_blank(value):
         return None
     _reject_error(value, label, _COUNT_EXPECTED)
     number: int | None = None
@@ -307,7 +303,7 @@ def _count(value: object, label: str) -> int | None:
 
 
 def _yes_no(value: object, label: str) -> bool | None:
-    if _is_blank(value):
+    if is_blank(value):
         return None
     expected = f"应为 {_YES} 或 {_NO}"
     _reject_error(value, label, expected)

@@ -32,7 +32,7 @@ import python_calamine
 from xlmv.errors import InputError
 from xlmv.identifiers import check_uscc
 from xlmv.money import ZERO
-from xlmv.parsing import parse_amount
+from xlmv.parsing import is_blank, parse_amount, plain_text
 from xlmv_workbook.read.reader import is_rust_panic
 from xlmv_workbook.xlsx.safety import WorkbookError, open_checks
 
@@ -208,12 +208,8 @@ def _csv_rows(path: Path) -> list[list[object]]:
         raise LedgerError(path, f"CSV 格式错误（{exc}）") from None
 
 
-def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 def _entries(path: Path, rows: Sequence[Sequence[object]]) -> list[LedgerEntry]:
-    header_at = next((n for n, r in enumerate(rows) if not all(_blank(v) for v in r)), None)
+    header_at = next((n for n, r in enumerate(rows) if not all(is_blank(v) for v in r)), None)
     if header_at is None:
         raise LedgerError(path, f"台账为空：第一行应为表头（{_REQUIRED_SHOWN}）")
     columns: dict[str, int] = {}
@@ -229,7 +225,7 @@ def _entries(path: Path, rows: Sequence[Sequence[object]]) -> list[LedgerEntry]:
         )
     entries = []
     for n, row in enumerate(rows[header_at + 1 :], start=header_at + 2):
-        if all(_blank(v) for v in row):
+        if all(is_blank(v) for v in row):
             continue
 
         def cell(column: str, row: Sequence[object] = row) -> object:
@@ -241,7 +237,7 @@ def _entries(path: Path, rows: Sequence[Sequence[object]]) -> list[LedgerEntry]:
                 LedgerEntry(
                     row=n,
                     uscc=_uscc(cell("uscc")),
-                    project=_text(cell("project")),
+                    project=plain_text(cell("project")),
                     year=_year(cell("year")),
                     amount=parse_amount(cell("amount"), field="已获奖励（元）"),
                 )
@@ -251,17 +247,9 @@ def _entries(path: Path, rows: Sequence[Sequence[object]]) -> list[LedgerEntry]:
     return entries
 
 
-def _text(value: object) -> str:
-    if _blank(value):
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
 def _uscc(value: object) -> str:
     expected = "应为 18 位统一社会信用代码（文本格式）"
-    if _blank(value):
+    if is_blank(value):
         raise InputError("统一社会信用代码未填写", value, expected, field="统一社会信用代码")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         raise InputError(
@@ -277,8 +265,8 @@ def _uscc(value: object) -> str:
 
 def _year(value: object) -> int:
     expected = "应为四位年份，如 2024 或 2024年"
-    if isinstance(value, bool) or _blank(value):
-        raise InputError("年度未填写" if _blank(value) else "年度无效", value, expected, field="年度")
+    if isinstance(value, bool) or is_blank(value):
+        raise InputError("年度未填写" if is_blank(value) else "年度无效", value, expected, field="年度")
     year: int | None = None
     if isinstance(value, int):
         year = value

@@ -15,10 +15,7 @@ from decimal import Decimal
 
 from xlmv.findings import Finding, Severity
 from xlmv.money import ZERO
-from xlmv.policy import PolicyError
-from xlmv_workbook.read.reader import read_workbook
-from xlmv_workbook.read.validate import evaluate
-from xlmv_workbook.xlsx.safety import WorkbookError
+from xlmv_workbook.read.check import evaluate_file
 
 
 @dataclass(frozen=True)
@@ -67,14 +64,9 @@ def _product_of(finding: Finding) -> int | None:
 
 def read_one(path: str) -> FileOutcome:
     """Read and check one file; never raises (a bad file is an outcome with ``error``)."""
-    try:
-        evaluation = evaluate(read_workbook(path))
-    except WorkbookError as exc:
-        return FileOutcome(path, error=exc.problem)
-    except PolicyError as exc:
-        return FileOutcome(path, error=str(exc))
-    except Exception as exc:  # one unexpected failure must not stop the batch
-        return FileOutcome(path, error=f"读取时发生意外错误（{type(exc).__name__}），请将该文件反馈给维护者")
+    evaluation = evaluate_file(path)
+    if isinstance(evaluation, str):
+        return FileOutcome(path, error=evaluation)
     decl = evaluation.result.declaration
     products = []
     for p in evaluation.assessment.products:
