@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from xlmv import identifiers
 from xlmv.checklist import ItemStatus, checklist_for, classify
 from xlmv.declaration import ApiService, Declaration, PrivateProcurement, Product
 from xlmv.errors import InputError
 from xlmv.findings import Finding, Severity
+from xlmv.identifiers import IdentifierError, cac, email, industry, mobile, uscc
 from xlmv.money import format_yuan
 from xlmv.policy import Kind, Policy
 
@@ -37,23 +37,27 @@ def company_rules(policy: Policy, decl: Declaration) -> Iterator[Finding]:
             yield _error(f"company.{field}.missing", f"company.{field}", f"未填写{label}", f"{FORM} 第一部分")
 
     reg = policy.registration
-    verdict = identifiers.check_uscc(company.uscc)
-    if not verdict.valid:
+    try:
+        code = uscc.validate(company.uscc)
+    except IdentifierError as exc:
         yield _error(
-            "company.uscc.invalid", "company.uscc", f"统一社会信用代码{verdict.text()}", f"{FORM} 第一部分"
+            "company.uscc.invalid", "company.uscc", f"统一社会信用代码{exc.short()}", f"{FORM} 第一部分"
         )
-    elif reg is not None and not (verdict.area_code or "").startswith(reg.region_prefix):
-        yield _error(
-            "company.uscc.region",
-            "company.uscc",
-            f"统一社会信用代码登记地（{verdict.area_code}）不在{reg.region_label}，申报单位应在{reg.region_label}注册",
-            reg.clause,
-        )
+    else:
+        if reg is not None and not uscc.in_region(code, reg):
+            yield _error(
+                "company.uscc.region",
+                "company.uscc",
+                f"统一社会信用代码登记地（{uscc.area_code(code)}）不在{reg.region_label}，"
+                f"申报单位应在{reg.region_label}注册",
+                reg.clause,
+            )
 
-    for field, check in (("email", identifiers.check_email), ("mobile", identifiers.check_mobile)):
-        problem = check(getattr(company, field))
-        if problem:
-            yield _error(f"company.{field}.invalid", f"company.{field}", problem, f"{FORM} 第一部分")
+    for field, identifier in (("email", email), ("mobile", mobile)):
+        try:
+            identifier.validate(getattr(company, field))
+        except IdentifierError as exc:
+            yield _error(f"company.{field}.invalid", f"company.{field}", exc.short(), f"{FORM} 第一部分")
 
     yield from _sector_rules(policy, decl)
 
@@ -72,9 +76,10 @@ def _sector_rules(policy: Policy, decl: Declaration) -> Iterator[Finding]:
         yield _error(
             "company.unit_type.invalid", "company.unit_type", f"{problem}，应为 {allowed} 之一", units.clause
         )
-    division, problem = identifiers.parse_industry_code(company.industry_code)
-    if division is None:
-        yield _error("company.industry_code.invalid", "company.industry_code", problem or "", units.clause)
+    try:
+        division = industry.division(company.industry_code)
+    except IdentifierError as exc:
+        yield _error("company.industry_code.invalid", "company.industry_code", exc.short(), units.clause)
         return
     covering = [u for u in units.items if division.code in u.division_codes()]
     if not covering:
@@ -179,9 +184,12 @@ def _one_product(policy: Policy, decl: Declaration, product: Product, at: str) -
 
 
 def _cac(policy: Policy, number: str, at: str) -> Iterator[Finding]:
-    problem = identifiers.check_cac_filing(number)
-    if problem:
-        yield _error("model.cac_filing", f"{at}cac_filing", problem, policy.requirement("cac_filing").clause)
+    try:
+        cac.validate(number)
+    except IdentifierError as exc:
+        yield _error(
+            "model.cac_filing", f"{at}cac_filing", exc.short(), policy.requirement("cac_filing").clause
+        )
 
 
 def _api_service(policy: Policy, decl: Declaration, s: ApiService, at: str) -> Iterator[Finding]:

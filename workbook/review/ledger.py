@@ -30,7 +30,7 @@ from pathlib import Path
 import python_calamine
 
 from xlmv.errors import InputError
-from xlmv.identifiers import check_uscc
+from xlmv.identifiers import IdentifierError, uscc
 from xlmv.money import ZERO
 from xlmv.parsing import is_blank, parse_amount, plain_text
 from xlmv_workbook.read.reader import is_rust_panic
@@ -72,8 +72,8 @@ class LedgerError(WorkbookError):
 
 @functools.lru_cache(maxsize=1 << 14)
 def normalise_uscc(value: str) -> str:
-    """A 统一社会信用代码 as compared across files: NFKC, no blanks, upper-case (as ``check_uscc``)."""
-    return "".join(unicodedata.normalize("NFKC", value).split()).upper()
+    """A 统一社会信用代码 as compared across files: NFKC, no blanks, upper-case (``uscc.compact``)."""
+    return uscc.compact(value)
 
 
 @functools.lru_cache(maxsize=1 << 14)
@@ -255,12 +255,12 @@ def _uscc(value: object) -> str:
         raise InputError(
             "代码被存为数字", value, "请将该列设为文本格式后重新填写完整代码", field="统一社会信用代码"
         )
-    verdict = check_uscc(value)
-    if not verdict.valid:
+    try:
+        return uscc.validate(value)
+    except IdentifierError as exc:
         raise InputError(
-            "统一社会信用代码无效", value, f"{verdict.problem}；{expected}", field="统一社会信用代码"
-        )
-    return verdict.code
+            "统一社会信用代码无效", value, f"{exc.short()}；{expected}", field="统一社会信用代码"
+        ) from None
 
 
 def _year(value: object) -> int:
