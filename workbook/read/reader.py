@@ -488,70 +488,109 @@ def build_result(
     source: str, raw: Mapping[str, object], cells: Mapping[str, str], version: str
 ) -> ReadResult:
     """Convert raw values (by template field path) into a declaration, skipping empty slots and rows."""
-    values: dict[str, object] = {}
-    problems: dict[str, InputError] = {}
-    for f in layout.fields():
-        try:
-            values[f.path] = convert(f, raw.get(f.path), label=display_label(f))
-        except InputError as exc:
-            problems[f.path] = exc
-            values[f.path] = None
+    typed = _Typed.convert(raw)
+    where: dict[str, str] = {}  # template path → declaration path
+    data = _company_and_commitments(typed, where)
+    products: list[dict[str, object]] = []
+    slots: list[int] = []
+    rows: list[tuple[int, ...]] = []
+    for slot, group in sorted(_product_groups().items()):
+        if not any(typed.filled(p) for p in group.all_inputs()):
+            continue
+        product, service_rows = _product(typed, group, f"products[{len(products)}]", where)
+        products.append(product)
+        slots.append(slot)
+        rows.append(service_rows)
+    data["products"] = products
+    return ReadResult(
+        source=source,
+        declaration=Declaration.model_validate(data),
+        findings=_input_findings(typed.problems, where),
+        cells=dict(cells),
+        template_version=version,
+        product_slots=tuple(slots),
+        service_rows=tuple(rows),
+    )
 
-    def filled(path: str) -> bool:
-        if path in problems:
+
+@dataclass(frozen=True)
+class _Typed:
+    """Every template field's value converted to its type, or the problem with what was typed."""
+
+    values: dict[str, object]
+    problems: dict[str, InputError]
+
+    @classmethod
+    def convert(cls, raw: Mapping[str, object]) -> _Typed:
+        values: dict[str, object] = {}
+        problems: dict[str, InputError] = {}
+        for f in layout.fields():
+            try:
+                values[f.path] = convert(f, raw.get(f.path), label=display_label(f))
+            except InputError as exc:
+                problems[f.path] = exc
+                values[f.path] = None
+        return cls(values, problems)
+
+    def filled(self, path: str) -> bool:
+        """Whether the user typed something there (a bad value counts; a default 0 does not)."""
+        if path in self.problems:
             return True
-        value = values[path]
+        value = self.values[path]
         if value is None or value == "":
             return False
         leaf = path.rsplit(".", 1)[-1]
         return not (leaf in _ZERO_DEFAULT_FIELDS and value == 0)
 
-    groups = _product_groups()
+    def take(self, paths: list[str], prefix: str, where: dict[str, str]) -> dict[str, object]:
+        """The values of ``paths`` by attribute, each path recorded in ``where`` as ``prefix.attr``."""
+        taken: dict[str, object] = {}
+        for path in paths:
+            attr = path.rsplit(".", 1)[-1]
+            where[path] = f"{prefix}.{attr}"
+            if self.values[path] is not None:
+                taken[attr] = self.values[path]
+        return taken
+
+
+def _company_and_commitments(typed: _Typed, where: dict[str, str]) -> dict[str, object]:
+    """The declaration's fields outside the product blocks, which keep their template paths."""
     data: dict[str, object] = {"company": {}, "commitments": {}}
-    products: list[dict[str, object]] = []
-    slots: list[int] = []
-    rows: list[tuple[int, ...]] = []
-    where: dict[str, str] = {}  # template path → declaration path
     for f in layout.fields():
-        if not f.path.startswith("products[") and values[f.path] is not None:
-            _put(data, f.path, values[f.path])
-        if not f.path.startswith("products["):
-            where[f.path] = f.path
-    for slot, group in sorted(groups.items()):
-        if not any(filled(p) for p in group.own + group.procurement + [p for r in group.services for p in r]):
+        if f.path.startswith("products["):
             continue
-        index = len(products)
-        at = f"products[{index}]"
+        where[f.path] = f.path
+        if typed.values[f.path] is not None:
+            _put(data, f.path, typed.values[f.path])
+    return data
 
-        def take(paths: list[str], prefix: str) -> dict[str, object]:
-            """The filled values of ``paths`` by attribute, each path remapped to ``prefix.attr``."""
-            taken: dict[str, object] = {}
-            for path in paths:
-                attr = path.rsplit(".", 1)[-1]
-                where[path] = f"{prefix}.{attr}"
-                if values[path] is not None:
-                    taken[attr] = values[path]
-            return taken
 
-        product = take(group.own, at)
-        services, service_rows = [], []
-        for row_no, row in enumerate(group.services):
-            if any(filled(p) for p in row):
-                services.append(take(row, f"{at}.services[{len(services)}]"))
-                service_rows.append(row_no)
-        product["services"] = services
-        if any(filled(p) for p in group.procurement):
-            product["procurement"] = take(group.procurement, f"{at}.procurement")
-        checklist = []
-        for path in group.checklist:
-            where[path] = f"{at}.{path.split('.', 1)[1]}"
-            checklist.append(values[path] or "")
-        product["checklist"] = checklist
-        products.append(product)
-        slots.append(slot)
-        rows.append(tuple(service_rows))
-    data["products"] = products
-    findings = [
+def _product(
+    typed: _Typed, group: _ProductGroup, at: str, where: dict[str, str]
+) -> tuple[dict[str, object], tuple[int, ...]]:
+    """One used product slot as the declaration's product ``at``, and the template rows of its services
+    (empty service rows and an empty procurement row are left out, the rest renumbered)."""
+    product = typed.take(group.own, at, where)
+    services, service_rows = [], []
+    for row_no, row in enumerate(group.services):
+        if any(typed.filled(p) for p in row):
+            services.append(typed.take(row, f"{at}.services[{len(services)}]", where))
+            service_rows.append(row_no)
+    product["services"] = services
+    if any(typed.filled(p) for p in group.procurement):
+        product["procurement"] = typed.take(group.procurement, f"{at}.procurement", where)
+    checklist = []
+    for path in group.checklist:
+        where[path] = f"{at}.{path.split('.', 1)[1]}"
+        checklist.append(typed.values[path] or "")
+    product["checklist"] = checklist
+    return product, tuple(service_rows)
+
+
+def _input_findings(problems: Mapping[str, InputError], where: Mapping[str, str]) -> list[Finding]:
+    """One error per value that could not be converted, at its place in the declaration; a bad value in an
+    unused product slot (a material status) goes with the slot."""
+    return [
         Finding(
             severity=Severity.ERROR,
             code="input.invalid",
@@ -560,17 +599,8 @@ def build_result(
             clause=INPUT_CLAUSE,
         )
         for path, exc in problems.items()
-        if path in where  # a bad material status of an unused product slot is ignored with the slot
+        if path in where
     ]
-    return ReadResult(
-        source=source,
-        declaration=Declaration.model_validate(data),
-        findings=findings,
-        cells=dict(cells),
-        template_version=version,
-        product_slots=tuple(slots),
-        service_rows=tuple(rows),
-    )
 
 
 @dataclass
@@ -579,6 +609,10 @@ class _ProductGroup:
     services: list[list[str]] = field(default_factory=list)
     procurement: list[str] = field(default_factory=list)
     checklist: list[str] = field(default_factory=list)
+
+    def all_inputs(self) -> list[str]:
+        """The paths that make the slot used when any is filled (material statuses do not)."""
+        return self.own + self.procurement + [p for row in self.services for p in row]
 
 
 @functools.cache
