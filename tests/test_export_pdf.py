@@ -72,10 +72,14 @@ def test_pages_are_the_form_then_the_letter(result: ExportResult, pdftoppm: str)
     for page in form:  # title rows and the footer on every printed page of the form
         assert "模型券奖励申报表" in page and f"校验码{result.code}" in page
     assert sum("模型券奖励承诺书" in page for page in pages) == 1
-    assert "附件3-4" in letter and "申报单位（全称）北京智算示例科技有限公司（以下简称“本单位”）" in letter
+    assert (
+        "附件3-4" in letter
+        and "申报单位（全称）北京星河智算科技有限公司（示例）（以下简称“本单位”）" in letter
+    )
     assert "法定代表人（签字）：单位（签章）：" in letter and letter.endswith(f"年月日校验码{result.code}")
     everything = "".join(pages)
-    assert "350.00" in everything and "360.00" in everything and "1,750,000.00" in everything
+    # 01-星河智算: fees 620 + 85 = 705.00 万元 and 250 + 60 + 20 = 330.00 万元; 204.5万 + 45万 = 2,495,000.00 元
+    assert "705.00" in everything and "330.00" in everything and "2,495,000.00" in everything
     assert "申报材料清单" not in everything and "企业合计奖励（核定）" not in everything  # only form + letter
 
 
