@@ -29,13 +29,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-import python_calamine
-
 from xlmv.declaration import Declaration
 from xlmv.errors import InputError
 from xlmv.findings import Finding, Severity
 from xlmv.parsing import excel_error_name, is_blank, parse_optional_amount, parse_optional_date
 from xlmv_workbook.template import layout
+from xlmv_workbook.xlsx.calamine import calamine_book
 from xlmv_workbook.xlsx.cellrefs import cell_index, parse_ref
 from xlmv_workbook.xlsx.safety import WorkbookError, open_checks, parse_xml, stream_part
 from xlmv_workbook.xlsx.sheetscan import UncachedFormula, scan_sheet
@@ -46,7 +45,6 @@ __all__ = [
     "UncachedFormula",
     "convert",
     "display_label",
-    "is_rust_panic",
     "parse_ref",
     "read_defined_names",
     "read_values",
@@ -186,34 +184,11 @@ def read_workbook(path: str | os.PathLike[str]) -> ReadResult:
 
 
 def _calamine_grids(path: str | os.PathLike[str], rows: Mapping[str, int]) -> dict[str, list[list[object]]]:
-    try:
-        workbook = python_calamine.CalamineWorkbook.from_path(os.fspath(path))
-        try:
-            return {
-                sheet: workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=nrows)
-                for sheet, nrows in rows.items()
-            }
-        finally:
-            workbook.close()
-    except python_calamine.PasswordError:
-        raise WorkbookError(path, "文件已加密（设有打开密码），请去除密码后重新保存为 .xlsx") from None
-    except python_calamine.CalamineError as exc:
-        raise WorkbookError(
-            path, f"无法读取工作簿内容（{exc}），文件可能已损坏，请在 Excel 中重新保存"
-        ) from None
-    except BaseException as exc:
-        if not is_rust_panic(exc):
-            raise
-        raise WorkbookError(
-            path,
-            "无法读取工作簿内容（单元格的值超出可处理的范围，如日期格式的超大数值），请在 Excel 中检查后重新保存",
-        ) from None
-
-
-def is_rust_panic(exc: BaseException) -> bool:
-    """python-calamine reports a panic inside its Rust code (e.g. a date-formatted cell holding 1e308) as
-    ``pyo3_runtime.PanicException``, a ``BaseException``: it must not end a batch."""
-    return type(exc).__name__ == "PanicException"
+    with calamine_book(path, lambda problem: WorkbookError(path, problem), "工作簿内容") as workbook:
+        return {
+            sheet: workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=nrows)
+            for sheet, nrows in rows.items()
+        }
 
 
 def _not_ours(source: str | os.PathLike[str]) -> WorkbookError:

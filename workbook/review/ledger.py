@@ -27,13 +27,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-import python_calamine
-
 from xlmv.errors import InputError
 from xlmv.identifiers import IdentifierError, uscc
 from xlmv.money import ZERO
 from xlmv.parsing import is_blank, parse_amount, plain_text
-from xlmv_workbook.read.reader import is_rust_panic
+from xlmv_workbook.xlsx.calamine import calamine_book
 from xlmv_workbook.xlsx.safety import WorkbookError, open_checks
 
 __all__ = [
@@ -157,25 +155,10 @@ def _xlsx_rows(path: Path) -> list[list[object]]:
         open_checks(path)
     except WorkbookError as exc:
         raise LedgerError(path, exc.problem) from None
-    try:
-        book = python_calamine.CalamineWorkbook.from_path(os.fspath(path))
-        try:
-            names = book.sheet_names
-            if not names:
-                raise LedgerError(path, "工作簿中没有工作表")
-            return book.get_sheet_by_index(0).to_python(skip_empty_area=False)
-        finally:
-            book.close()
-    except python_calamine.PasswordError:
-        raise LedgerError(path, "文件已加密（设有打开密码），请去除密码后重新保存") from None
-    except python_calamine.CalamineError as exc:
-        raise LedgerError(path, f"无法读取台账（{exc}），文件可能已损坏，请在 Excel 中重新保存") from None
-    except BaseException as exc:
-        if not is_rust_panic(exc):
-            raise
-        raise LedgerError(
-            path, "无法读取台账（单元格的值超出可处理的范围），请在 Excel 中检查后重新保存"
-        ) from None
+    with calamine_book(path, lambda problem: LedgerError(path, problem), "台账") as book:
+        if not book.sheet_names:
+            raise LedgerError(path, "工作簿中没有工作表")
+        return book.get_sheet_by_index(0).to_python(skip_empty_area=False)
 
 
 def _csv_rows(path: Path) -> list[list[object]]:

@@ -6,11 +6,21 @@ import csv
 import io
 import math
 import unicodedata
+from collections.abc import Callable
 from importlib.resources import files
 
 from xlmv.errors import InputError
 
-__all__ = ["IdentifierError", "as_text", "fold_dashes", "normalise", "read_csv", "shown", "strip_invisible"]
+__all__ = [
+    "IdentifierError",
+    "accepts",
+    "as_text",
+    "fold_dashes",
+    "normalise",
+    "read_csv",
+    "shown",
+    "strip_invisible",
+]
 
 # Characters that survive NFKC and strip() but are never meaningful inside an identifier.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
@@ -28,6 +38,15 @@ class IdentifierError(InputError):
 
     def short(self) -> str:
         return self.problem
+
+
+def accepts(validate: Callable[[object], object], value: object) -> bool:
+    """Whether ``validate`` accepts the value: every module's ``is_valid``."""
+    try:
+        validate(value)
+    except IdentifierError:
+        return False
+    return True
 
 
 def as_text(value: object) -> str:

@@ -16,7 +16,7 @@ import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from xlmv.identifiers._common import IdentifierError, fold_dashes, normalise, shown
+from xlmv.identifiers._common import IdentifierError, accepts, fold_dashes, normalise, shown
 
 __all__ = ["filing_date", "is_valid", "validate"]
 
@@ -71,11 +71,7 @@ def validate(value: object) -> str:
 
 def is_valid(value: object) -> bool:
     """Whether ``validate`` accepts the value."""
-    try:
-        _parse(value)
-    except IdentifierError:
-        return False
-    return True
+    return accepts(validate, value)
 
 
 def filing_date(value: object) -> date:

@@ -23,7 +23,7 @@ from types import MappingProxyType
 
 from pydantic import BaseModel
 
-from xlmv.identifiers._common import IdentifierError, normalise, read_csv, shown
+from xlmv.identifiers._common import IdentifierError, accepts, normalise, read_csv, shown
 
 __all__ = ["Division", "division", "is_valid", "validate"]
 
@@ -84,11 +84,7 @@ def validate(value: object) -> str:
 
 def is_valid(value: object) -> bool:
     """Whether ``validate`` accepts the value."""
-    try:
-        validate(value)
-    except IdentifierError:
-        return False
-    return True
+    return accepts(validate, value)
 
 
 def division(value: object) -> Division:

@@ -19,7 +19,7 @@ import re
 from stdnum.cn import uscc as _stdnum_uscc
 
 from xlmv.identifiers import district
-from xlmv.identifiers._common import IdentifierError, normalise
+from xlmv.identifiers._common import IdentifierError, accepts, normalise
 from xlmv.policy import Registration
 
 __all__ = ["area_code", "compact", "in_region", "is_valid", "place", "validate"]
@@ -81,11 +81,7 @@ def validate(value: object, *, region: Registration | None = None) -> str:
 
 def is_valid(value: object, *, region: Registration | None = None) -> bool:
     """Whether ``validate`` accepts the value."""
-    try:
-        validate(value, region=region)
-    except IdentifierError:
-        return False
-    return True
+    return accepts(lambda v: validate(v, region=region), value)
 
 
 def area_code(code: str) -> str | None:
