@@ -45,7 +45,8 @@ from pathlib import Path
 from openpyxl import load_workbook
 from stdnum.cn import uscc as stdnum_uscc
 
-from xlmv.declaration import ApiService, Commitments, Company, Declaration, PrivateProcurement, Product
+from xlmv import examples
+from xlmv.declaration import Declaration, Product
 from xlmv_workbook.review.batch import run_batch
 from xlmv_workbook.template import layout
 from xlmv_workbook.template.build import write_template
@@ -54,9 +55,9 @@ from xlmv_workbook.template.fill import fill_template
 SEED = 20240901
 DISTINCT = 40
 ENTERPRISES = 300
-BASE_USCC_BODY = "91110108MA01ABCDX"
-BASE_USCC = BASE_USCC_BODY + stdnum_uscc.calc_check_digit(BASE_USCC_BODY)
-BASE_NAME = "基准示例科技有限公司"
+VALID = examples.load(examples.VALID)  # every declaration is the packaged example with other products
+BASE_USCC = VALID.company.uscc
+BASE_NAME = VALID.company.name
 TARGET_SECONDS = 5.0
 TARGET_RATIO = 0.1
 
@@ -66,79 +67,40 @@ def _amount(rng: random.Random, low: int, high: int) -> Decimal:
 
 
 def _product(rng: random.Random, n: int) -> Product:
-    provided = ["已提供"] * layout.CHECKLIST_ITEMS
-    common = {
-        "name": f"大模型应用{n}号",
-        "launch_date": dt.date(2024, 10, 8),
-        "scenario": "教育",
-        "scenario_note": "面向中小学的智能答疑",
-        "description": "调用第三方大模型的应用产品。",
-        "outcomes": "服务 10 万人次",
-        "checklist": provided,
-        "long_contract": False,
-        "framework_contract": False,
-    }
+    """The example's API product with one to three services, or its private deployment, random amounts."""
+    api, private = VALID.products
     if rng.random() < 0.6:
         services = []
         for s in range(rng.randint(1, 3)):
             amount = _amount(rng, 80_000, 8_000_000)
+            pattern = api.services[s % len(api.services)]
             services.append(
-                ApiService(
-                    provider=f"模型服务商{s + 1}",
-                    model_name=f"大模型{s + 1}",
-                    cac_filing=f"Beijing-Model-2024011{s + 1}",
-                    usage_start=dt.date(2024, 9, 1),
-                    usage_end=dt.date(2025, 2, 28),
-                    settled_amount=amount,
-                    paid_amount=amount,
-                    claimed_amount=amount,
+                pattern.model_copy(
+                    update={"settled_amount": amount, "paid_amount": amount, "claimed_amount": amount}
                 )
             )
-        return Product(kind="api", product_type="API调用", services=services, **common)
+        return api.model_copy(update={"name": f"大模型应用{n}号", "services": services})
     amount = _amount(rng, 400_000, 12_000_000)
-    return Product(
-        kind="private",
-        product_type="私有化部署",
-        procurement=PrivateProcurement(
-            provider="模型厂商甲",
-            model_name="行业大模型",
-            cac_filing="Beijing-Model-20240201",
-            contract_date=dt.date(2024, 9, 15),
-            contract_amount=amount,
-            procurement_amount=amount,
-            paid_amount=amount,
-        ),
-        **common,
+    assert private.procurement is not None
+    procurement = private.procurement.model_copy(
+        update={
+            "contract_amount": amount,
+            "procurement_amount": amount,
+            "compute_fees": Decimal(0),
+            "data_fees": Decimal(0),
+            "paid_amount": amount,
+        }
     )
+    return private.model_copy(update={"name": f"大模型应用{n}号", "procurement": procurement})
 
 
 def declaration(rng: random.Random) -> Declaration:
-    return Declaration(
-        application_date=dt.date(2025, 1, 1) + dt.timedelta(days=rng.randrange(300)),
-        company=Company(
-            name=BASE_NAME,
-            uscc=BASE_USCC,
-            registered_address="北京市海淀区中关村大街1号",
-            unit_type="软件信息服务业企业",
-            contact_address="北京市海淀区中关村大街1号",
-            email="contact@example.com",
-            contact_person="张三",
-            mobile="13800138000",
-            revenue_last_year=Decimal("12000000"),
-            employees=85,
-            product_revenue_h1_2024=Decimal("3500000"),
-            industry_code="6513",
-            introduction="专注大模型行业应用的软件企业。",
-        ),
-        products=[_product(rng, n + 1) for n in range(rng.randint(1, 3))],
-        commitments=Commitments(
-            truthful=True,
-            no_other_funding=True,
-            scenario_compliance=True,
-            non_affiliation=True,
-            ai_direction=True,
-        ),
-        prior_year_award=Decimal(rng.choice([0, 0, 0, 1_000_000, 3_000_000])),
+    return VALID.model_copy(
+        update={
+            "application_date": dt.date(2025, 1, 1) + dt.timedelta(days=rng.randrange(300)),
+            "products": [_product(rng, n + 1) for n in range(rng.randint(1, 3))],
+            "prior_year_award": Decimal(rng.choice([0, 0, 0, 1_000_000, 3_000_000])),
+        }
     )
 
 

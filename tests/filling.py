@@ -8,26 +8,25 @@ arithmetic is in each docstring.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
 
-from stdnum.cn import uscc as stdnum_uscc
-
+from xlmv import examples
 from xlmv.assess import assess
 from xlmv.checklist import summarize
-from xlmv.declaration import ApiService, Commitments, Company, Declaration, PrivateProcurement, Product
+from xlmv.declaration import ApiService, Commitments, Company, Declaration, Product
 from xlmv.money import ZERO, to_fen, to_wan
 from xlmv.policy import load_policy
 from xlmv.reward import next_step
 from xlmv_workbook.template import layout as L
 from xlmv_workbook.template.fill import cell_value, fill_template, resolve, value_at  # noqa: F401 - re-exported for tests
 
-# The 17 characters before the check character (the brief's "91110108MA01ABCD" has only 16, which makes a
-# 17-character code that fails the length check); 110108 is 海淀区.
-USCC_BODY = "91110108MA01ABCDX"
-USCC = USCC_BODY + stdnum_uscc.calc_check_digit(USCC_BODY)
-COMPANY_NAME = "北京智算示例科技有限公司"
+# Every example is the packaged rule-clean declaration (``xlmv/examples/01-星河智算.json``) with other
+# products: its company, commitments and application date, its first product and service as the pattern of
+# every API product and service, its second product's procurement as the pattern of every private deployment.
+VALID = examples.load(examples.VALID)
+USCC = VALID.company.uscc
+COMPANY_NAME = VALID.company.name
 
 # ------------------------------------------------------------------------------------------ examples
 
@@ -37,62 +36,34 @@ ALL_PROVIDED = ["已提供"] * L.CHECKLIST_ITEMS
 
 
 def _company() -> Company:
-    return Company(
-        name=COMPANY_NAME,
-        uscc=USCC,
-        registered_address="北京市海淀区中关村大街1号",
-        unit_type="软件信息服务业企业",
-        contact_address="北京市海淀区中关村大街1号",
-        email="contact@example.com",
-        contact_person="张三",
-        mobile="13800138000",
-        revenue_last_year=Decimal("12000000"),
-        employees=85,
-        product_revenue_h1_2024=Decimal("3500000.50"),
-        industry_code="6513",
-        introduction="专注大模型行业应用的软件企业，主营智能客服与知识管理。",
-        ranking="细分领域前十",
-    )
+    return VALID.company.model_copy(deep=True)
 
 
 def _commitments() -> Commitments:
-    return Commitments(
-        truthful=True,
-        no_other_funding=True,
-        scenario_compliance=True,
-        non_affiliation=True,
-        ai_direction=True,
-    )
+    return VALID.commitments.model_copy()
 
 
 def _service(n: int, amount: str) -> ApiService:
-    return ApiService(
-        provider=f"模型服务商{n}",
-        model_name=f"大模型{n}",
-        cac_filing=f"Beijing-Model-2024011{n}",
-        usage_start=dt.date(2024, 9, 1),
-        usage_end=dt.date(2025, 2, 28),
-        settled_amount=Decimal(amount),
-        paid_amount=Decimal(amount),
-        claimed_amount=Decimal(amount),
+    pattern = VALID.products[0].services[0]
+    return pattern.model_copy(
+        update={
+            "model_name": f"{pattern.model_name}{n}",
+            "settled_amount": Decimal(amount),
+            "paid_amount": Decimal(amount),
+            "claimed_amount": Decimal(amount),
+        }
     )
 
 
 def _api(name: str, *amounts: str, prior: str = "0", checklist: list[str] | None = None) -> Product:
-    return Product(
-        name=name,
-        kind=API,
-        product_type="API调用",
-        launch_date=dt.date(2024, 10, 8),
-        scenario="教育",
-        scenario_note="面向中小学的智能答疑",
-        description="调用第三方大模型 API 的智能答疑产品。",
-        outcomes="服务学生 10 万人次",
-        long_contract=False,
-        framework_contract=False,
-        services=[_service(n, a) for n, a in enumerate(amounts, start=1)],
-        checklist=list(ALL_PROVIDED if checklist is None else checklist),
-        prior_award=Decimal(prior),
+    return VALID.products[0].model_copy(
+        update={
+            "name": name,
+            "kind": API,
+            "services": [_service(n, a) for n, a in enumerate(amounts, start=1)],
+            "checklist": list(ALL_PROVIDED if checklist is None else checklist),
+            "prior_award": Decimal(prior),
+        }
     )
 
 
@@ -100,39 +71,36 @@ def _private(
     name: str, amount: str, *, compute: str = "0", data: str = "0", checklist: list[str] | None = None
 ) -> Product:
     total = Decimal(amount) + Decimal(compute) + Decimal(data)
-    return Product(
-        name=name,
-        kind=PRIVATE,
-        product_type="私有化部署",
-        launch_date=dt.date(2024, 11, 1),
-        scenario="医疗",
-        scenario_note="医院病历质控",
-        description="私有化部署第三方大模型的病历质控系统。",
-        outcomes="质控效率提升 3 倍",
-        long_contract=False,
-        procurement=PrivateProcurement(
-            provider="模型厂商甲",
-            model_name="医疗大模型",
-            cac_filing="Beijing-Model-20240201",
-            contract_date=dt.date(2024, 9, 15),
-            contract_amount=total,
-            procurement_amount=Decimal(amount),
-            compute_fees=Decimal(compute),
-            data_fees=Decimal(data),
-            paid_amount=total,
-        ),
-        checklist=list(ALL_PROVIDED if checklist is None else checklist),
+    pattern = VALID.products[1]
+    assert pattern.procurement is not None
+    procurement = pattern.procurement.model_copy(
+        update={
+            "contract_amount": total,
+            "procurement_amount": Decimal(amount),
+            "compute_fees": Decimal(compute),
+            "data_fees": Decimal(data),
+            "paid_amount": total,
+        }
+    )
+    return pattern.model_copy(
+        update={
+            "name": name,
+            "kind": PRIVATE,
+            "procurement": procurement,
+            "checklist": list(ALL_PROVIDED if checklist is None else checklist),
+        }
     )
 
 
 def _declaration(*products: Product, prior_year_award: str = "0") -> Declaration:
-    return Declaration(
-        application_date=dt.date(2025, 3, 31),
-        company=_company(),
-        products=list(products),
-        commitments=_commitments(),
-        prior_year_award=Decimal(prior_year_award),
-        supplementary="无",
+    return VALID.model_copy(
+        update={
+            "company": _company(),
+            "products": list(products),
+            "commitments": _commitments(),
+            "prior_year_award": Decimal(prior_year_award),
+            "supplementary": "无",
+        }
     )
 
 

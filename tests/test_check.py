@@ -86,9 +86,10 @@ def test_valid_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, out, err = check(capsys, path)
     assert (code, err) == (0, "")
     assert "校验：未发现问题" in out
-    assert "产品1" in out and "智能投顾助手" in out and "API调用" in out and "第二档" in out
-    assert "1,250,000.00" in out and "500,000.00" in out
-    assert "企业合计：1,750,000.00 元" in out
+    # 01-星河智算: API 620万 reaches 第三档; 162万 + 42.5万 = 204.5万; private 250万 → 45万 (workbooks.py)
+    assert "产品1" in out and "星河智能投研助手" in out and "API调用" in out and "第三档" in out
+    assert "2,045,000.00" in out and "450,000.00" in out
+    assert "企业合计：2,495,000.00 元" in out
     assert sha256(path) == before
 
 
@@ -100,7 +101,7 @@ def test_file_with_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path) ->
     line = next(line for line in out.splitlines() if "12o万" in line)
     assert line.startswith("错误") and REF["products[0].services[0].claimed_amount"] in line
     assert "附件3-3" in line
-    assert "企业合计：750,000.00 元" in out  # the bad service is left out; 50万 × 50% + 50万 private
+    assert "企业合计：875,000.00 元" in out  # the bad 620万 service is left out: 85万 × 50% + 45万 private
 
 
 def test_json(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -114,8 +115,8 @@ def test_json(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert first["readable"] and first["errors"] == 0 and first["findings"] == []
     assert first["total"] == f"{VALID_TOTAL:.2f}"
     assert [(p["slot"], p["kind"], p["tier"], p["reward"], p["granted"]) for p in first["products"]] == [
-        (1, "api", 2, "1250000.00", "1250000.00"),
-        (2, "private", 2, "500000.00", "500000.00"),
+        (1, "api", 3, "2045000.00", "2045000.00"),  # 162万 + 42.5万
+        (2, "private", 2, "450000.00", "450000.00"),  # 200万 × 20% + 50万 × 10%
     ]
     [finding] = second["findings"]
     assert finding["cell"] == REF["products[0].services[0].claimed_amount"]
@@ -141,7 +142,7 @@ def test_cached_results_are_never_trusted(capsys: pytest.CaptureFixture[str], tm
     wb[sheet.strip("'")][cell] = 9_999_999
     wb.save(path)
     code, out, _ = check(capsys, path)
-    assert code == 0 and "企业合计：1,750,000.00 元" in out and "9,999,999" not in out
+    assert code == 0 and "企业合计：2,495,000.00 元" in out and "9,999,999" not in out
 
 
 def test_hostile_files_do_not_stop_the_batch(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -155,7 +156,7 @@ def test_hostile_files_do_not_stop_the_batch(capsys: pytest.CaptureFixture[str],
     for path, fragment in files.values():
         line = next(line for line in err.splitlines() if line.startswith(f"xlmv check：{path}："))
         assert fragment in line, line
-    assert f"文件：{good}" in out and "企业合计：1,750,000.00 元" in out
+    assert f"文件：{good}" in out and "企业合计：2,495,000.00 元" in out
     assert {p: sha256(p) for p in hashes} == hashes
 
 
@@ -176,7 +177,7 @@ def test_as_a_separate_process(tmp_path: Path) -> None:
     assert "疑似压缩炸弹" in run.stderr
     bomb, ok = json.loads(run.stdout)
     assert bomb["readable"] is False and "疑似压缩炸弹" in bomb["error"]
-    assert ok["readable"] is True and ok["total"] == "1750000.00"
+    assert ok["readable"] is True and ok["total"] == "2495000.00"
 
 
 def test_xlsm_is_read_too(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -186,7 +187,7 @@ def test_xlsm_is_read_too(capsys: pytest.CaptureFixture[str], tmp_path: Path) ->
         for info in source.infolist():
             target.writestr(info, source.read(info.filename))
     code, out, _ = check(capsys, xlsm)
-    assert code == 0 and "企业合计：1,750,000.00 元" in out
+    assert code == 0 and "企业合计：2,495,000.00 元" in out
 
 
 def test_usage_error_without_files(capsys: pytest.CaptureFixture[str]) -> None:

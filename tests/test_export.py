@@ -159,7 +159,7 @@ def test_form_reads_like_the_official_form(exported: Exported) -> None:
         "员工数量",
         "国民经济行业分类代码",
     ]
-    assert named(exported.wb, "MV_COMPANY_NAME") == "北京智算示例科技有限公司"
+    assert named(exported.wb, "MV_COMPANY_NAME") == "北京星河智算科技有限公司（示例）"
     assert ref_of(exported.wb, "MV_COMPANY_NAME").startswith(X.FORM + "!")
     product = exported.decl.products[0]
     assert named(exported.wb, "MV_P1_SCENARIO") == product.scenario
@@ -169,18 +169,19 @@ def test_form_reads_like_the_official_form(exported: Exported) -> None:
 def test_fees_in_wan_itemised_with_compute_fees_on_their_own_line(exported: Exported) -> None:
     wb = exported.wb
     expected = {
-        "MV_P1_S1_CLAIMED_WAN": D("300.00"),
-        "MV_P1_S2_CLAIMED_WAN": D("50.00"),
-        "MV_P1_FEE_API": D("350.00"),
+        # 01-星河智算: API services of 620万 and 85万; procurement 250万 with 算力 60万 and 数据 20万
+        "MV_P1_S1_CLAIMED_WAN": D("620.00"),
+        "MV_P1_S2_CLAIMED_WAN": D("85.00"),
+        "MV_P1_FEE_API": D("705.00"),  # 620 + 85
         "MV_P1_FEE_PROCUREMENT": ZERO,
         "MV_P1_FEE_COMPUTE": ZERO,
         "MV_P1_FEE_DATA": ZERO,
-        "MV_P1_FEE_TOTAL": D("350.00"),
+        "MV_P1_FEE_TOTAL": D("705.00"),
         "MV_P2_FEE_API": ZERO,
-        "MV_P2_FEE_PROCUREMENT": D("300.00"),
-        "MV_P2_FEE_COMPUTE": D("50.00"),
-        "MV_P2_FEE_DATA": D("10.00"),
-        "MV_P2_FEE_TOTAL": D("360.00"),
+        "MV_P2_FEE_PROCUREMENT": D("250.00"),
+        "MV_P2_FEE_COMPUTE": D("60.00"),
+        "MV_P2_FEE_DATA": D("20.00"),
+        "MV_P2_FEE_TOTAL": D("330.00"),  # 250 + 60 + 20
     }
     assert {k: named(wb, k) for k in expected} == {k: float(v) for k, v in expected.items()}
     ws = wb[X.FORM]
@@ -196,7 +197,7 @@ def test_fees_in_wan_itemised_with_compute_fees_on_their_own_line(exported: Expo
         "合计",
     ]
     assert named(wb, "MV_P1_S1_PROVIDER") == "北京百度网讯科技有限公司"
-    assert named(wb, "MV_P1_S2_MODEL") == "文心一言Turbo"
+    assert named(wb, "MV_P1_S2_MODEL") == "DeepSeek Chat"
     assert ws[ref_of(wb, "MV_P1_FEE_TOTAL").split("!")[1]].number_format == "0.00"
 
 
@@ -215,15 +216,19 @@ def test_wan_totals_are_converted_once_from_the_yuan_sum(tmp_path: Path) -> None
 def test_numbers_equal_the_engine(exported: Exported) -> None:
     wb = exported.wb
     assessment = assess(exported.decl)
-    for n, (want, pa) in enumerate(zip(VALID_REWARDS, assessment.products, strict=True), start=1):
+    tiers = (3, 2)  # API 620万 reaches 第三档 (over 500万); private 250万 第二档 (over 200万)
+    for n, (want, tier, pa) in enumerate(
+        zip(VALID_REWARDS, tiers, assessment.products, strict=True), start=1
+    ):
         assert pa.result is not None and to_fen(pa.result.reward) == want
         assert named(wb, f"MV_P{n}_REWARD") == named(wb, f"MV_F_P{n}_REWARD") == float(want)
         assert named(wb, f"MV_P{n}_GRANTED") == named(wb, f"MV_F_P{n}_GRANTED") == float(to_fen(pa.granted))
-        assert named(wb, f"MV_P{n}_TIER") == named(wb, f"MV_F_P{n}_TIER") == pa.result.tier == 2
+        assert named(wb, f"MV_P{n}_TIER") == named(wb, f"MV_F_P{n}_TIER") == pa.result.tier == tier
     assert named(wb, "MV_TOTAL_REWARD") == named(wb, "MV_F_TOTAL") == float(VALID_TOTAL)
-    assert named(wb, "MV_P1_S1_CLAIMED") == 3000000  # yuan line items on 奖励测算
+    assert named(wb, "MV_P1_S1_CLAIMED") == 6200000  # yuan line items on 奖励测算
     assert ref_of(wb, "MV_P1_S1_CLAIMED").startswith(X.CALC + "!")
-    assert named(wb, "MV_C_P1_I1_T2_BASE") == 2000000 and named(wb, "MV_C_P1_I1_T2_RATE") == 0.25
+    # 620万 in 第二档: the part over 100万 up to 500万 = 400万, at 25%
+    assert named(wb, "MV_C_P1_I1_T2_BASE") == 4000000 and named(wb, "MV_C_P1_I1_T2_RATE") == 0.25
 
 
 # expected_cells' 申报表 fee columns (template 万元 row) → the export's names
@@ -290,7 +295,7 @@ def test_letter_has_the_full_name_and_blank_lines_for_ink(exported: Exported) ->
     ws = exported.wb[X.LETTER]
     texts = [c.value for c in ws["A"] if c.value]
     assert texts[:4] == [letter.annex, letter.title, letter.subtitle, letter.addressee]
-    opening = letter.opening.format(company="北京智算示例科技有限公司")
+    opening = letter.opening.format(company="北京星河智算科技有限公司（示例）")
     assert named(exported.wb, "MV_L_OPENING") == "　　" + opening
     assert texts[5:-1] == ["　　" + item for item in letter.items]
     assert texts[-1] == letter.signature  # nothing typed after 签字： / 签章：
@@ -339,8 +344,8 @@ def test_every_value_cell_is_named_and_embedded(exported: Exported) -> None:
     assert named(wb, X.CODE_NAME) == exported.code == verification_code(text)
     assert re.fullmatch(r"[0-9A-F]{4}(-[0-9A-F]{4}){3}", exported.code)
     assert document["policy"] == {"id": "beijing-2024", "version": "2024.1"}
-    assert document["results"]["total"] == "1750000.00"
-    assert document["declaration"]["products"][0]["services"][0]["claimed_amount"] == "3000000.00"
+    assert document["results"]["total"] == "2495000.00"  # 204.5万 + 45万
+    assert document["declaration"]["products"][0]["services"][0]["claimed_amount"] == "6200000.00"
     # every value cell on the visible sheets is in the list (labels and policy texts are not values)
     listed = {entry["ref"] for entry in document["cells"].values()} | {ref_of(wb, X.CODE_NAME)}
     for name in ("MV_P1_REWARD", "MV_TOTAL_REWARD", "MV_P1_FEE_TOTAL", "MV_L_OPENING", "MV_P1_CHECKLIST"):
@@ -354,7 +359,7 @@ def test_same_input_same_code_and_nothing_overwritten(exported: Exported) -> Non
     assert again.code == exported.code
     assert again.workbook.name == exported.path.stem + " (2).xlsx"
     assert sha256(exported.path) == before
-    assert exported.path.name == "北京智算示例科技有限公司-智能投顾助手-模型券申报.xlsx"
+    assert exported.path.name == "北京星河智算科技有限公司（示例）-星河智能投研助手-模型券申报.xlsx"
 
 
 # -------------------------------------------------------------------------------- errors and the CLI
@@ -447,6 +452,6 @@ def test_libreoffice_reads_the_same_numbers(soffice: str, exported: Exported, tm
     for n, want in enumerate(VALID_REWARDS, start=1):
         assert named(wb, f"MV_P{n}_REWARD") == float(want)
     assert named(wb, "MV_TOTAL_REWARD") == float(VALID_TOTAL)
-    assert named(wb, "MV_P2_FEE_COMPUTE") == 50.0 and named(wb, "MV_P1_FEE_TOTAL") == 350.0
+    assert named(wb, "MV_P2_FEE_COMPUTE") == 60.0 and named(wb, "MV_P1_FEE_TOTAL") == 705.0
     result = verify_file(converted)
     assert result.ok, result.differences

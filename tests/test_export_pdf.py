@@ -16,7 +16,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from commands import pdf_pages
+from commands import pdf_pages, render_page
 from conftest import ARTEFACTS
 from workbooks import write_workbook
 
@@ -72,10 +72,14 @@ def test_pages_are_the_form_then_the_letter(result: ExportResult, pdftoppm: str)
     for page in form:  # title rows and the footer on every printed page of the form
         assert "模型券奖励申报表" in page and f"校验码{result.code}" in page
     assert sum("模型券奖励承诺书" in page for page in pages) == 1
-    assert "附件3-4" in letter and "申报单位（全称）北京智算示例科技有限公司（以下简称“本单位”）" in letter
+    assert (
+        "附件3-4" in letter
+        and "申报单位（全称）北京星河智算科技有限公司（示例）（以下简称“本单位”）" in letter
+    )
     assert "法定代表人（签字）：单位（签章）：" in letter and letter.endswith(f"年月日校验码{result.code}")
     everything = "".join(pages)
-    assert "350.00" in everything and "360.00" in everything and "1,750,000.00" in everything
+    # 01-星河智算: fees 620 + 85 = 705.00 万元 and 250 + 60 + 20 = 330.00 万元; 204.5万 + 45万 = 2,495,000.00 元
+    assert "705.00" in everything and "330.00" in everything and "2,495,000.00" in everything
     assert "申报材料清单" not in everything and "企业合计奖励（核定）" not in everything  # only form + letter
 
 
@@ -91,20 +95,33 @@ def test_cjk_fonts_are_embedded(result: ExportResult, pdftoppm: str) -> None:
 
 
 def test_render_the_first_page_and_the_letter(result: ExportResult, pdftoppm: str) -> None:
+    """Page 1 and the letter as printed: A4 portrait, the title at the top, and the letter's signature lines
+    at its foot (pdftotext places text by position, so the last lines are the bottom of the page)."""
     assert result.pdf is not None
-    count = len(pages_text(result.pdf))
+    pages = [page for page in pdf_pages(result.pdf, TIMEOUT) if page.strip()]
+    first = [re.sub(r"\s+", "", line) for line in pages[0].splitlines() if line.strip()]
+    letter = [re.sub(r"\s+", "", line) for line in pages[-1].splitlines() if line.strip()]
+    assert "模型券奖励申报表" in first[:4] and first[0].startswith("附件3-3")
+    assert letter[0].startswith("附件3-4") and "模型券奖励承诺书" in letter[:3]
+    assert letter[-1] == f"校验码{result.code}" and letter[-2].startswith(
+        "年月日"
+    )  # the footer, then the date
+    assert any("法定代表人（签字）" in line for line in letter[-5:])
+    for number in (1, len(pages)):
+        page = render_page(result.pdf, number, dpi=60, timeout=TIMEOUT)
+        assert abs(page.width - 496) <= 1 and abs(page.height - 702) <= 1  # A4 portrait at 60 dpi
+        assert 0.01 < page.ink() < 0.4, page.ink()  # printed, neither blank nor black
+        assert page.ink(0.0, 0.15) > 0.005  # the heading at the top
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
-    for number, stem in ((1, "export_申报表_p1"), (count, "export_承诺书")):
+    for number, stem in ((1, "export_申报表_p1"), (len(pages), "export_承诺书")):
         target = ARTEFACTS / stem
-        page = ["-f", str(number), "-l", str(number)]
+        page_range = ["-f", str(number), "-l", str(number)]
         subprocess.run(
-            [pdftoppm, *page, "-r", "110", "-png", "-singlefile", str(result.pdf), str(target)],
+            [pdftoppm, *page_range, "-r", "110", "-png", "-singlefile", str(result.pdf), str(target)],
             check=True,
             timeout=TIMEOUT,
         )
-        png = target.with_suffix(".png")
-        assert png.stat().st_size > 10_000
-        print(f"page {number} → {png}")
+        print(f"page {number} → {target.with_suffix('.png')}")
 
 
 def test_a_second_export_gets_a_second_pair(result: ExportResult, soffice: str) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from xlmv.formula import item_reward_formula, project_reward_formula, tier_formula
-from xlmv.identifiers import division_of
+from xlmv.identifiers import industry
 from xlmv.money import to_fen
 from xlmv.policy import (
     Policy,
@@ -117,8 +117,7 @@ def test_unit_types_and_their_divisions() -> None:
         unit = by_label[label]
         assert unit.division_codes() == codes, label
         for code in codes:
-            division = division_of(code)
-            assert division is not None and division.section == section, (label, code)
+            assert industry.division(code).section == section, (label, code)
     assert by_label["制造业企业"].divisions == ("13-43",)
 
 

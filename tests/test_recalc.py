@@ -465,4 +465,19 @@ def test_the_macro_recalculates_the_calling_book(reviewed: Path, monkeypatch: py
     fake = FakeBook(reviewed)
     monkeypatch.setattr(xlwings.Book, "caller", staticmethod(lambda: fake), raising=False)
     xlmv_udfs.MV_RECALC()
-    assert any(entry[0] == "value" for entry in fake.log)
+    detail = fake.sheets[review.DETAIL].cells
+    rows = {detail[(r, column(H.PRODUCT))]: r for (r, c) in list(detail) if c == column(H.PRODUCT) and r > 1}
+    # A's year cap 500万 less the 100万 recorded leaves 400万, granted in order of application date:
+    # 项目三 (20 Feb) 200万, 项目二 (5 Mar, halved) 100万, 项目一 (10 Mar) 200万 of which 100万 remain;
+    # B's private 300万 → 200万 × 20% + 100万 × 10% = 50万.
+    assert {name: detail[(r, column(H.GRANTED))] for name, r in rows.items()} == {
+        "项目三": 2_000_000.0,
+        "项目二": 1_000_000.0,
+        "项目一": 1_000_000.0,
+        "乙项目": 500_000.0,
+    }
+    assert detail[(rows["项目二"], column(H.CAPPED))] == 1_000_000.0  # 200万 × 50%
+    summary = fake.sheets[review.SUMMARY].cells
+    total_at = [c.header for c in review.SUMMARY_COLUMNS].index(H.TOTAL) + 1
+    totals = sorted(v for (r, c), v in summary.items() if c == total_at and r > 1)
+    assert totals == [500_000.0, 4_000_000.0]

@@ -11,8 +11,9 @@ from decimal import Decimal
 import pytest
 from stdnum.cn import uscc
 
+from xlmv import examples
 from xlmv.assess import Assessment, assess
-from xlmv.declaration import ApiService, Commitments, Company, Declaration, PrivateProcurement, Product
+from xlmv.declaration import Declaration
 from xlmv.findings import Finding, Severity
 from xlmv.money import to_fen
 from xlmv.reward import Allocation
@@ -22,100 +23,17 @@ def make_uscc(prefix17: str) -> str:
     return prefix17 + uscc.calc_check_digit(prefix17)
 
 
-HAIDIAN_USCC = make_uscc("91110108MA01ABCDX")  # 9 工商, 1 企业, 110108 北京市海淀区
 SHANGHAI_USCC = make_uscc("91310115MA1K4ABCD")  # 310115 上海市浦东新区
-PROVIDED = ["已提供"] * 9
 
 
 def valid_declaration() -> Declaration:
-    """One API product with two model services and one private-deployment product, all in order."""
-    return Declaration(
-        application_date=dt.date(2025, 1, 10),
-        company=Company(
-            name="北京示例智能科技有限公司",
-            uscc=HAIDIAN_USCC,
-            registered_address="北京市海淀区中关村大街1号",
-            unit_type="软件信息服务业企业",
-            contact_address="北京市海淀区中关村大街1号",
-            email="zhang.san@example.com.cn",
-            contact_person="张三",
-            mobile="13800138000",
-            revenue_last_year=Decimal("12000000"),
-            employees=80,
-            product_revenue_h1_2024=Decimal("1500000"),
-            industry_code="6513",
-            introduction="成立于2018年，主营金融与医疗大模型应用。",
-            ranking="细分领域前十（示例）",
-        ),
-        products=[
-            Product(
-                name="智能投顾助手",
-                kind="api",
-                product_type="API调用",
-                launch_date=dt.date(2024, 10, 1),
-                scenario="金融",
-                scenario_note="券商投顾问答。",
-                description="基于第三方大模型API的智能投顾助手。",
-                outcomes="服务客户约一万人。",
-                long_contract=False,
-                framework_contract=False,
-                services=[
-                    ApiService(
-                        provider="北京百度网讯科技有限公司",
-                        model_name="文心一言",
-                        cac_filing="Beijing-WenXinYiYan-20230821",
-                        usage_start=dt.date(2024, 9, 1),
-                        usage_end=dt.date(2024, 12, 31),
-                        settled_amount=Decimal("3000000"),
-                        paid_amount=Decimal("3000000"),
-                        claimed_amount=Decimal("3000000"),
-                    ),
-                    ApiService(
-                        provider="北京抖音信息服务有限公司",
-                        model_name="云雀大模型",
-                        cac_filing="Beijing-YunQue-20230821",
-                        usage_start=dt.date(2024, 9, 15),
-                        usage_end=dt.date(2025, 1, 10),
-                        settled_amount=Decimal("800000"),
-                        paid_amount=Decimal("800000"),
-                        claimed_amount=Decimal("800000"),
-                    ),
-                ],
-                checklist=list(PROVIDED),
-            ),
-            Product(
-                name="医疗知识库",
-                kind="private",
-                product_type="私有化部署",
-                launch_date=dt.date(2024, 11, 1),
-                scenario="医疗",
-                scenario_note="医院知识问答。",
-                description="私有化部署的大模型医疗知识库。",
-                outcomes="覆盖三家医院。",
-                long_contract=False,
-                procurement=PrivateProcurement(
-                    provider="阿里巴巴达摩院",
-                    model_name="通义千问大模型",
-                    cac_filing="ZheJiang-TongYiQianWen-20230901",
-                    contract_date=dt.date(2024, 9, 1),
-                    contract_amount=Decimal("3000000"),
-                    procurement_amount=Decimal("2500000"),
-                    compute_fees=Decimal("400000"),
-                    data_fees=Decimal("100000"),
-                    paid_amount=Decimal("2500000"),
-                ),
-                checklist=list(PROVIDED),
-            ),
-        ],
-        commitments=Commitments(
-            truthful=True,
-            no_other_funding=True,
-            non_affiliation=True,
-            scenario_compliance=True,
-            ai_direction=True,
-        ),
-        prior_year_award=Decimal("1000000"),
-    )
+    """The packaged rule-clean example ``01-星河智算`` (applied 2025-03-31): an API product with services of
+    6,200,000 (文心一言) and 850,000 (DeepSeek Chat), and a private deployment procuring 2,500,000 under a
+    3,300,000 contract (600,000 compute and 200,000 data fees besides)."""
+    return examples.load(examples.VALID)
+
+
+VALID_USCC = valid_declaration().company.uscc
 
 
 def test_valid_declaration_has_no_findings_and_the_expected_rewards() -> None:
@@ -124,17 +42,19 @@ def test_valid_declaration_has_no_findings_and_the_expected_rewards() -> None:
     assert result.year == 2025
     api, private = (p.result for p in result.products)
     assert api is not None and private is not None
-    # 3,000,000 → 500,000 + 25% of 2,000,000 = 1,000,000; 800,000 → 50% = 400,000
-    assert [i.max_reward for i in api.items] == [Decimal(1_000_000), Decimal(400_000)]
-    assert [i.tier for i in api.items] == [2, 1]
-    assert [i.label for i in api.items] == ["文心一言", "云雀大模型"]
-    assert api.reward == Decimal(1_400_000)
-    # procurement 2,500,000 (the 500,000 of compute and data fees are not in it): 400,000 + 50,000
+    # 6,200,000 → 50% of the first 1,000,000 = 500,000, + 25% of the next 4,000,000 = 1,000,000,
+    #   + 10% of the last 1,200,000 = 120,000: 1,620,000; 850,000 → 50% = 425,000
+    assert [i.max_reward for i in api.items] == [Decimal(1_620_000), Decimal(425_000)]
+    assert [i.tier for i in api.items] == [3, 1]
+    assert [i.label for i in api.items] == ["文心一言", "DeepSeek Chat"]
+    assert api.reward == Decimal(2_045_000)  # under the 5,000,000 project cap
+    # procurement 2,500,000 (the 800,000 of compute and data fees are not in it):
+    # 20% of the first 2,000,000 = 400,000, + 10% of the next 500,000 = 50,000
     assert private.items[0].amount == Decimal(2_500_000)
     assert private.reward == Decimal(450_000)
-    assert result.enterprise.cap is not None and result.enterprise.cap.available == Decimal(4_000_000)
-    assert [p.granted for p in result.products] == [Decimal(1_400_000), Decimal(450_000)]
-    assert result.total == Decimal(1_850_000)
+    assert result.enterprise.cap is not None and result.enterprise.cap.available == Decimal(5_000_000)
+    assert [p.granted for p in result.products] == [Decimal(2_045_000), Decimal(450_000)]
+    assert result.total == Decimal(2_495_000)  # under the 5,000,000 year cap
 
 
 def _one(decl: Declaration) -> Finding:
@@ -171,7 +91,7 @@ BROKEN = [
         id="usage-before-2024-09-01",
     ),
     pytest.param(
-        _set("products[0].services[1].usage_end", dt.date(2025, 1, 11)),
+        _set("products[0].services[1].usage_end", dt.date(2025, 4, 1)),  # applied 2025-03-31
         "api.usage.after_application",
         "products[0].services[1].usage_end",
         "附件3 一.3",
@@ -179,7 +99,7 @@ BROKEN = [
         id="usage-after-application",
     ),
     pytest.param(
-        _set("products[0].services[0].paid_amount", Decimal("2999999.99")),
+        _set("products[0].services[0].paid_amount", Decimal("6199999.99")),  # claims 6,200,000
         "api.claimed.over_paid_amount",
         "products[0].services[0].claimed_amount",
         "附件3-1 4",
@@ -187,7 +107,7 @@ BROKEN = [
         id="claimed-over-paid",
     ),
     pytest.param(
-        _set("products[0].services[1].settled_amount", Decimal("799999.99")),
+        _set("products[0].services[1].settled_amount", Decimal("849999.99")),  # claims 850,000
         "api.claimed.over_settled_amount",
         "products[0].services[1].claimed_amount",
         "附件3-1 3",
@@ -203,7 +123,8 @@ BROKEN = [
         id="contract-before-2024-09-01",
     ),
     pytest.param(
-        _set("products[1].procurement.contract_amount", Decimal("2999999.99")),
+        # 2,500,000 + 600,000 + 200,000 = 3,300,000 of fees in a contract of one fen less
+        _set("products[1].procurement.contract_amount", Decimal("3299999.99")),
         "private.procurement.includes_fees",
         "products[1].procurement.procurement_amount",
         "附件3-2 2",
@@ -227,7 +148,7 @@ BROKEN = [
         id="uscc-registered-in-shanghai",
     ),
     pytest.param(
-        _set("company.uscc", HAIDIAN_USCC[:-1] + ("0" if HAIDIAN_USCC[-1] != "0" else "1")),
+        _set("company.uscc", VALID_USCC[:-1] + ("0" if VALID_USCC[-1] != "0" else "1")),
         "company.uscc.invalid",
         "company.uscc",
         "附件3-3 第一部分",
@@ -347,7 +268,7 @@ BROKEN = [
         id="procurement-below-floor",
     ),
     pytest.param(
-        _set("products[0].prior_award", Decimal("4200000")),
+        _set("products[0].prior_award", Decimal("4200000")),  # room 800,000 < 2,045,000
         "cap.project",
         "products[0].reward",
         "附件3 二.1",
@@ -355,7 +276,7 @@ BROKEN = [
         id="project-cap-binding",
     ),
     pytest.param(
-        _set("prior_year_award", Decimal("4000000")),
+        _set("prior_year_award", Decimal("4000000")),  # room 1,000,000 < 2,495,000
         "cap.enterprise",
         "prior_year_award",
         "附件3 二.3",
@@ -386,7 +307,7 @@ def test_usage_from_the_first_day_and_contract_on_the_first_day_are_fine() -> No
     decl = valid_declaration()
     assert decl.products[0].services[0].usage_start == dt.date(2024, 9, 1)
     assert decl.products[1].procurement is not None
-    assert decl.products[1].procurement.contract_date == dt.date(2024, 9, 1)
+    decl.products[1].procurement.contract_date = dt.date(2024, 9, 1)
     assert assess(decl).findings == ()
 
 
@@ -396,8 +317,8 @@ def test_service_below_the_floor_earns_nothing_but_the_other_service_counts() ->
     api = assess(decl).products[0].result
     assert api is not None
     assert [i.eligible for i in api.items] == [True, False]
-    assert [i.tier for i in api.items] == [2, 0]
-    assert api.reward == Decimal(1_000_000)
+    assert [i.tier for i in api.items] == [3, 0]
+    assert api.reward == Decimal(1_620_000)  # the 6,200,000 service alone
 
 
 def test_project_cap_reduces_the_api_reward() -> None:
@@ -405,9 +326,9 @@ def test_project_cap_reduces_the_api_reward() -> None:
     decl.products[0].prior_award = Decimal("4200000")
     api = assess(decl).products[0].result
     assert api is not None and api.cap is not None
-    # 1,400,000 before the cap; room 5,000,000 − 4,200,000 = 800,000
+    # 2,045,000 before the cap; room 5,000,000 − 4,200,000 = 800,000
     assert (api.reward_before_cap, api.cap.available, api.reward) == (
-        Decimal(1_400_000),
+        Decimal(2_045_000),
         Decimal(800_000),
         Decimal(800_000),
     )
@@ -421,16 +342,16 @@ def _with_enterprise_room(allocation: Allocation) -> Assessment:
 
 def test_enterprise_cap_in_order() -> None:
     result = _with_enterprise_room(Allocation.IN_ORDER)
-    # 1,400,000 + 450,000 = 1,850,000 > room 5,000,000 − 4,000,000 = 1,000,000
+    # 2,045,000 + 450,000 = 2,495,000 > room 5,000,000 − 4,000,000 = 1,000,000, granted in order
     assert [p.granted for p in result.products] == [Decimal(1_000_000), Decimal(0)]
     assert result.total == Decimal(1_000_000)
-    assert "核减 850,000.00 元" in result.warnings[0].message
+    assert "核减 1,495,000.00 元" in result.warnings[0].message  # 2,495,000 − 1,000,000
 
 
 def test_enterprise_cap_pro_rata() -> None:
     result = _with_enterprise_room(Allocation.PRO_RATA)
-    # factor 1,000,000 / 1,850,000: 1,400,000 → 756,756.756… ; 450,000 → 243,243.243…
-    assert [to_fen(p.granted) for p in result.products] == [Decimal("756756.76"), Decimal("243243.24")]
+    # factor 1,000,000 / 2,495,000: 2,045,000 → 819,639.278… ; 450,000 → 180,360.721…
+    assert [to_fen(p.granted) for p in result.products] == [Decimal("819639.28"), Decimal("180360.72")]
     assert sum(p.granted for p in result.products) == result.total == Decimal(1_000_000)
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from commands import pdf_pages
+from commands import pdf_pages, render_page
 from conftest import ARTEFACTS
 from filling import (
     COMPANY_NAME,
@@ -198,10 +198,28 @@ def first_page(pages: list[str], marker: str) -> int:
 
 
 def test_render_first_pages_of_the_form_and_the_calculation(pdf: Path, pdftoppm: str) -> None:
+    """What a reader of the printout sees: page 1 of 申报表 with its title and the company, and page 1 of
+    奖励测算 with a chart per product (its title and legend as text, the red 本申报 points as pixels)."""
     pages = pages_text(pdf)
+    form, calc = first_page(pages, "申请基本情况"), first_page(pages, "逐档计算")
+    form_text, calc_text = (re.sub(r"\s+", "", pages[n - 1]) for n in (form, calc))
+    assert "模型券奖励申报表" in form_text and COMPANY_NAME in form_text
+    charts = re.findall(r"产品(\d)：奖励与投入金额", calc_text)
+    assert charts == ["1", "2", "3"], calc_text  # the chart titles of the three product blocks
+    assert calc_text.count("本申报") == 3 and "投入金额（万元）" in calc_text  # legends and axis titles
+    for number in (form, calc):
+        page = render_page(pdf, number, dpi=60, timeout=TIMEOUT)
+        short, long = sorted((page.width, page.height))
+        assert abs(short - 496) <= 1 and abs(long - 702) <= 1  # A4 at 60 dpi (申报表 is landscape)
+        print(f"page {number}: ink {page.ink():.3f}, top {page.ink(0.0, 0.12):.3f}")
+        assert 0.01 < page.ink() < 0.4, page.ink()  # printed, neither blank nor black
+        assert page.ink(0.0, 0.12) > 0.005  # the title rows at the top
+    # The 本申报 point of products 1 and 2 and each legend's marker are drawn in red.
+    red = render_page(pdf, calc, dpi=110, timeout=TIMEOUT).count((204, 0, 0), tolerance=60)
+    print(f"red pixels on 奖励测算: {red}")
+    assert red > 60, red
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
-    for marker, stem in (("申请基本情况", "libreoffice_申报表_p1"), ("逐档计算", "libreoffice_奖励测算_p1")):
-        number = first_page(pages, marker)
+    for number, stem in ((form, "libreoffice_申报表_p1"), (calc, "libreoffice_奖励测算_p1")):
         target = ARTEFACTS / stem
         page = ["-f", str(number), "-l", str(number)]
         subprocess.run(
@@ -209,6 +227,4 @@ def test_render_first_pages_of_the_form_and_the_calculation(pdf: Path, pdftoppm:
             check=True,
             timeout=TIMEOUT,
         )
-        png = target.with_suffix(".png")
-        assert png.stat().st_size > 10_000
-        print(f"page {number} → {png}")
+        print(f"page {number} → {target.with_suffix('.png')}")

@@ -88,12 +88,12 @@ def test_a_changed_amount_is_named_with_old_and_new(original: Path, tmp_path: Pa
     sheet, cell = ref_of(wb, "MV_P1_S1_CLAIMED")
     result = verify_file(path)
     assert [(d.where, d.name, d.old, d.new) for d in result.differences] == [
-        (f"{sheet}!{cell}", "MV_P1_S1_CLAIMED", "3000000.00", "3100000.00")
+        (f"{sheet}!{cell}", "MV_P1_S1_CLAIMED", "6200000.00", "3100000.00")  # 01-星河智算: 620万
     ]
     code, text = report(path)
     assert code == 1
     assert (
-        f"{sheet}!{cell}" in text and "3000000.00" in text and "3100000.00" in text and "校验未通过" in text
+        f"{sheet}!{cell}" in text and "6200000.00" in text and "3100000.00" in text and "校验未通过" in text
     )
 
 
@@ -101,16 +101,16 @@ def test_a_changed_company_name_is_named(original: Path, tmp_path: Path) -> None
     path = edited(original, tmp_path / "x.xlsx", set_named("MV_COMPANY_NAME", "北京另一家公司"))
     (difference,) = verify_file(path).differences
     assert difference.where == "附件3-3 申报表!B4"
-    assert (difference.old, difference.new) == ("北京智算示例科技有限公司", "北京另一家公司")
+    assert (difference.old, difference.new) == ("北京星河智算科技有限公司（示例）", "北京另一家公司")
 
 
 @pytest.mark.parametrize(
     ("name", "value"),
     [
         ("MV_TOTAL_REWARD", 5000000),
-        ("MV_F_P1_GRANTED", 1250000.01),
+        ("MV_F_P1_GRANTED", 2045000.01),
         ("MV_P2_FEE_COMPUTE", 0),
-        ("MV_P1_TIER", 3),
+        ("MV_P1_TIER", 2),  # 620万 is in 第三档,
     ],
 )
 def test_changed_computed_values_are_caught(original: Path, tmp_path: Path, name: str, value: object) -> None:
@@ -119,9 +119,9 @@ def test_changed_computed_values_are_caught(original: Path, tmp_path: Path, name
 
 
 def test_a_formula_typed_over_a_value_is_caught(original: Path, tmp_path: Path) -> None:
-    path = edited(original, tmp_path / "x.xlsx", set_named("MV_TOTAL_REWARD", "=1750000"))
+    path = edited(original, tmp_path / "x.xlsx", set_named("MV_TOTAL_REWARD", "=2495000"))
     (difference,) = verify_file(path).differences
-    assert difference.new == "=1750000"
+    assert difference.new == "=2495000"
 
 
 def test_changing_the_code_cell_alone_is_caught(original: Path, tmp_path: Path) -> None:
@@ -136,7 +136,7 @@ def test_changing_the_code_cell_alone_is_caught(original: Path, tmp_path: Path) 
 def test_editing_the_embedded_data_without_the_code_is_caught(original: Path, tmp_path: Path) -> None:
     def change(wb: openpyxl.Workbook) -> None:
         cell = wb[DATA]["A2"]
-        cell.value = cell.value.replace('"total":"1750000.00"', '"total":"5000000.00"')
+        cell.value = cell.value.replace('"total":"2495000.00"', '"total":"5000000.00"')
 
     path = edited(original, tmp_path / "x.xlsx", change)
     problems = [d.problem for d in verify_file(path).differences]
@@ -157,8 +157,8 @@ def test_recomputation_catches_a_forged_result(original: Path, tmp_path: Path) -
 
     result = verify_file(edited(original, tmp_path / "x.xlsx", change))
     assert {(d.name, d.old, d.new) for d in result.differences} == {
-        ("results.total", '"5000000.00"', '"1750000.00"'),
-        ("MV_TOTAL_REWARD", "5000000.00", "1750000.00"),
+        ("results.total", '"5000000.00"', '"2495000.00"'),
+        ("MV_TOTAL_REWARD", "5000000.00", "2495000.00"),
     }
     assert all(d.problem.startswith("按嵌入的申报数据重新计算") for d in result.differences)
 

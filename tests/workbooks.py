@@ -1,12 +1,9 @@
-"""Test helper: declaration workbooks on disk, built from ``layout`` until the real template builder lands.
-
-``new_template()`` is the one function to switch to the lead's builder (``xlmv_workbook.template.build``) later;
-everything else fills whatever it returns through the defined names, exactly as a user would.
-"""
+"""Test helper: declaration workbooks on disk, from the real template (``new_template``) or one made from
+``layout`` alone, filled through the defined names exactly as a user would; the valid declaration is the
+packaged example ``01-星河智算``."""
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import io
 import zipfile
@@ -19,23 +16,16 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import PatternFill
 from openpyxl.utils import quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
-from stdnum.cn import uscc
 
+from xlmv import examples
 from xlmv.declaration import (
-    ApiService,
-    Commitments,
-    Company,
     Declaration,
-    PrivateProcurement,
-    Product,
 )
 from xlmv.policy import load_policy
 from xlmv_workbook.template import layout
 from xlmv_workbook.template.build import template_bytes
 
 INPUT_FILL = "FFFFF2CC"  # the builder's input-cell fill
-USCC = "91110108MA01ABCDX" + uscc.calc_check_digit("91110108MA01ABCDX")  # 海淀区, valid check character
-CAC = "Beijing-WenXinYiYan-20230821"
 D = Decimal
 
 
@@ -44,99 +34,19 @@ def sha256(path: Path) -> str:
 
 
 def valid_declaration() -> Declaration:
-    """A complete, rule-clean declaration: one API product (two services) and one private deployment."""
-    provided = ["已提供"] * layout.CHECKLIST_ITEMS
-    return Declaration(
-        application_date=datetime.date(2025, 3, 31),
-        company=Company(
-            name="北京智算示例科技有限公司",
-            uscc=USCC,
-            registered_address="北京市海淀区中关村大街1号",
-            unit_type="软件信息服务业企业",
-            contact_address="北京市海淀区中关村大街1号",
-            email="shenbao@example.com",
-            contact_person="张三",
-            mobile="13800138000",
-            revenue_last_year=D("30000000"),
-            employees=120,
-            product_revenue_h1_2024=D("5000000"),
-            industry_code="6513",
-            introduction="专注金融行业大模型应用。",
-            ranking="金融科技细分领域前二十（示例）",
-        ),
-        products=[
-            Product(
-                name="智能投顾助手",
-                kind="API调用",
-                product_type="API调用",
-                launch_date=datetime.date(2024, 10, 1),
-                scenario="金融",
-                scenario_note="面向银行理财客户的智能问答。",
-                description="基于第三方大模型 API 的投顾问答产品。",
-                outcomes="服务客户 10 万人次。",
-                long_contract=False,
-                framework_contract=False,
-                services=[
-                    ApiService(
-                        provider="北京百度网讯科技有限公司",
-                        model_name="文心一言",
-                        cac_filing=CAC,
-                        usage_start=datetime.date(2024, 9, 1),
-                        usage_end=datetime.date(2025, 3, 1),
-                        settled_amount=D("3000000"),
-                        paid_amount=D("3000000"),
-                        claimed_amount=D("3000000"),
-                    ),
-                    ApiService(
-                        provider="北京百度网讯科技有限公司",
-                        model_name="文心一言Turbo",
-                        cac_filing=CAC,
-                        usage_start=datetime.date(2024, 10, 1),
-                        usage_end=datetime.date(2025, 2, 28),
-                        settled_amount=D("500000"),
-                        paid_amount=D("500000"),
-                        claimed_amount=D("500000"),
-                    ),
-                ],
-                checklist=provided,
-            ),
-            Product(
-                name="政务知识库",
-                kind="私有化部署",
-                product_type="私有化部署",
-                launch_date=datetime.date(2024, 12, 1),
-                scenario="政务",
-                scenario_note="区级政务服务知识问答。",
-                description="私有化部署的大模型知识库。",
-                outcomes="覆盖 30 个办事事项。",
-                long_contract=False,
-                procurement=PrivateProcurement(
-                    provider="北京百度网讯科技有限公司",
-                    model_name="文心一言",
-                    cac_filing=CAC,
-                    contract_date=datetime.date(2024, 10, 1),
-                    contract_amount=D("4000000"),
-                    procurement_amount=D("3000000"),
-                    compute_fees=D("500000"),
-                    data_fees=D("100000"),
-                    paid_amount=D("3000000"),
-                ),
-                checklist=provided,
-            ),
-        ],
-        commitments=Commitments(
-            truthful=True,
-            no_other_funding=True,
-            non_affiliation=True,
-            scenario_compliance=True,
-            ai_direction=True,
-        ),
-    )
+    """The packaged rule-clean example (``xlmv/examples/01-星河智算.json``): an API product with two services
+    and a private deployment, a fresh copy each call."""
+    return examples.load(examples.VALID)
 
 
-# 300万 API: 100万 × 50% + 200万 × 25% = 100万; 50万 API: 25万; 300万 private: 200万 × 20% + 100万 × 10% = 50万.
-VALID_REWARDS = (D("1250000"), D("500000"))
-VALID_TOTAL = D("1750000")
+# 附件3 二.4 (API 50% / 25% / 10% over 100万 / 500万; private 20% / 10% / 5% over 200万 / 500万):
+# API 620万: 100万 × 50% + 400万 × 25% + 120万 × 10% = 50万 + 100万 + 12万 = 162万;
+# API 85万: 85万 × 50% = 42.5万; the API product: 162万 + 42.5万 = 204.5万, under the 500万 project cap;
+# private 250万 (算力 60万 and 数据 20万 not counted): 200万 × 20% + 50万 × 10% = 40万 + 5万 = 45万;
+# the enterprise: 204.5万 + 45万 = 249.5万, under the 500万 year cap.
+VALID_REWARDS = (D("2045000"), D("450000"))
+VALID_TOTAL = D("2495000")
+USCC = valid_declaration().company.uscc  # 91110108MA01XHQ454: 海淀区, valid check character
 
 
 def _get(decl: Declaration, path: str) -> object:

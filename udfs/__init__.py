@@ -5,7 +5,7 @@ workbook's xlwings settings name this module (``UDF_MODULES = xlmv_udfs``) and "
 the VBA wrappers, committed as ``udfs/xlmv_udfs.bas`` (regenerate with ``python -m xlmv_udfs.generate_bas``).
 
 Each function only converts: Excel values → engine inputs (``xlmv_udfs.convert``) → the engine
-(``xlmv.reward``, ``xlmv.checklist``, ``xlmv.identifiers``) → numbers or text for the cell. Every number,
+(``xlmv.reward``, ``xlmv.checklist``, ``xlmv.identifiers.uscc``) → numbers or text for the cell. Every number,
 tier and cap comes from the policy file; money leaves as a float rounded to the fen. A user mistake shows
 as text starting with ``#`` (``#金额无效：'12o万'``), so formulas built on it fail instead of using 0.
 
@@ -32,7 +32,8 @@ from decimal import Decimal
 import xlwings as xw
 
 import xlmv
-from xlmv import checklist, identifiers, money, reward
+from xlmv import checklist, money, reward
+from xlmv.identifiers import IdentifierError, uscc
 from xlmv.policy import Kind, Policy, load_policy
 
 from . import convert
@@ -208,7 +209,12 @@ def MV_WAN(amount):
 @convert.excel_safe
 def MV_USCC(code):
     """检查统一社会信用代码：格式、校验位及是否在北京市登记，如“有效，北京市海淀区”，否则说明问题。"""
-    return identifiers.check_uscc(convert.single(code)).text()
+    region = _policy().registration
+    try:
+        valid = uscc.validate(convert.single(code), region=region)
+    except IdentifierError as exc:
+        return exc.short()
+    return f"有效，{uscc.place(valid, region)}" if region is not None else "有效"
 
 
 @xw.func(category=CATEGORY)

@@ -23,7 +23,7 @@ from typing import ParamSpec
 
 from xlmv.errors import InputError
 from xlmv.money import ZERO, to_fen
-from xlmv.parsing import AMOUNT_EXPECTED, excel_error_name, parse_amount, parse_ratio
+from xlmv.parsing import AMOUNT_EXPECTED, excel_error_name, is_blank, parse_amount, parse_ratio
 from xlmv.policy import Kind, Policy, PolicyError
 
 __all__ = [
@@ -49,10 +49,6 @@ ERROR_PREFIX = "#"
 # ------------------------------------------------------------------------------------------ the cells
 
 
-def _is_blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 def _leaves(value: object) -> Iterator[object]:
     """The cells of a value in reading order (row by row); a single value is one cell."""
     if isinstance(value, (list, tuple)):
@@ -75,7 +71,7 @@ def cells(value: object) -> list[object]:
     ``InputError``.
     """
     found = list(_leaves(value))
-    while found and _is_blank(found[-1]):
+    while found and is_blank(found[-1]):
         found.pop()
     for cell in found:
         _reject_error_cell(cell)
@@ -91,7 +87,7 @@ def _amount(cell: object) -> Decimal:
 
 def amounts(value: object) -> list[Decimal]:
     """The amounts in a cell or range, in reading order; empty cells are skipped."""
-    return [_amount(cell) for cell in _leaves(value) if not _is_blank(cell)]
+    return [_amount(cell) for cell in _leaves(value) if not is_blank(cell)]
 
 
 def single(value: object) -> object:
@@ -113,13 +109,13 @@ def single_amount(value: object) -> Decimal:
 def optional_amount(value: object) -> Decimal:
     """An optional amount (omitted or empty: 0)."""
     value = single(value)
-    return ZERO if _is_blank(value) else _amount(value)
+    return ZERO if is_blank(value) else _amount(value)
 
 
 def optional_ratio(value: object) -> Decimal | None:
     """An optional approved ratio (0–1, or a percentage); omitted or empty: None (the full rate)."""
     value = single(value)
-    return None if _is_blank(value) else parse_ratio(value)
+    return None if is_blank(value) else parse_ratio(value)
 
 
 def kind(policy: Policy, value: object) -> Kind:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
+from xlmv import examples as bundled
 from xlmv.declaration import Declaration
 from xlmv.money import format_yuan
 from xlmv_workbook.export.submission import export
@@ -44,12 +44,7 @@ class DemoResult:
 
 def examples() -> list[tuple[str, Declaration]]:
     """The bundled example declarations, in file-name order."""
-    folder = resources.files("xlmv.examples")
-    files = sorted((p for p in folder.iterdir() if p.name.endswith(".json")), key=lambda p: p.name)
-    return [
-        (p.name.removesuffix(".json"), Declaration.model_validate_json(p.read_text(encoding="utf-8")))
-        for p in files
-    ]
+    return bundled.load_all()
 
 
 def _prepare(out: Path) -> None:

@@ -13,11 +13,10 @@ from typing import NoReturn
 
 from xlmv import __version__
 from xlmv.errors import InputError, os_reason
+from xlmv.exitcodes import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK
 from xlmv.money import ZERO
 from xlmv.parsing import parse_amount, parse_ratio
 from xlmv.policy import DEFAULT_POLICY, PolicyError, current_policy, policy_from_option, use_policy
-
-EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 class _Parser(argparse.ArgumentParser):

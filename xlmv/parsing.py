@@ -24,11 +24,13 @@ __all__ = [
     "MAX_TEXT_LENGTH",
     "RATIO_EXPECTED",
     "excel_error_name",
+    "is_blank",
     "parse_amount",
     "parse_date",
     "parse_optional_amount",
     "parse_optional_date",
     "parse_ratio",
+    "plain_text",
 ]
 
 AMOUNT_EXPECTED = "应为不小于 0 的金额（元），如 1200000、1,200,000.00、120万 或 0.012亿"
@@ -110,8 +112,18 @@ def _clean_text(text: str) -> str | None:
     return "".join(folded.split())
 
 
-def _is_blank(value: object) -> bool:
+def is_blank(value: object) -> bool:
+    """Whether a cell is empty: ``None`` or only white space."""
     return value is None or (isinstance(value, str) and not value.strip())
+
+
+def plain_text(value: object) -> str:
+    """A cell's value as stripped text: blank is ``""``, a whole float (``2024.0``) is written as an integer."""
+    if is_blank(value):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
 
 
 def excel_error_name(value: object) -> str | None:
@@ -157,7 +169,7 @@ def parse_amount(value: object, *, field: str | None = None) -> Decimal:
         exact = Decimal(repr(value))
         if exact.as_tuple().exponent >= -2:  # type: ignore[operator]  # finite, so an int exponent
             return exact.quantize(_FEN, context=_CTX)
-    if _is_blank(value):
+    if is_blank(value):
         raise InputError("金额未填写", value, AMOUNT_EXPECTED, field=field)
     if isinstance(value, bool):
         raise InputError("金额无效", value, AMOUNT_EXPECTED, field=field)
@@ -229,7 +241,7 @@ def _finish_amount(amount: Decimal, original: object, field: str | None) -> Deci
 
 def parse_optional_amount(value: object, *, field: str | None = None) -> Decimal | None:
     """Like ``parse_amount`` but an empty cell (``None``, ``""`` or only whitespace) gives ``None``."""
-    if _is_blank(value):
+    if is_blank(value):
         return None
     return parse_amount(value, field=field)
 
@@ -243,7 +255,7 @@ def parse_date(value: object, *, field: str | None = None) -> datetime.date:
     Text forms: ``2024-09-01``, ``2024-9-1``, ``2024/9/1``, ``2024.9.1``, ``2024年9月1日`` and ``20240901``
     (full-width accepted). Digit-only text other than 8 digits is rejected as ambiguous.
     """
-    if _is_blank(value):
+    if is_blank(value):
         raise InputError("日期未填写", value, DATE_EXPECTED, field=field)
     if isinstance(value, bool):
         raise InputError("日期无效", value, DATE_EXPECTED, field=field)
@@ -286,7 +298,7 @@ def _date_from_serial(serial: int, original: object, field: str | None) -> datet
 
 def parse_optional_date(value: object, *, field: str | None = None) -> datetime.date | None:
     """Like ``parse_date`` but an empty cell (``None``, ``""`` or only whitespace) gives ``None``."""
-    if _is_blank(value):
+    if is_blank(value):
         return None
     return parse_date(value, field=field)
 
@@ -300,7 +312,7 @@ def parse_ratio(value: object, *, field: str | None = None) -> Decimal:
     Floats are taken at Excel's 15 significant digits, so COM noise such as 0.30000000000000004 becomes
     ``Decimal("0.3")``. The result is not quantized.
     """
-    if _is_blank(value):
+    if is_blank(value):
         raise InputError("比例未填写", value, RATIO_EXPECTED, field=field)
     if isinstance(value, bool):
         raise InputError("比例无效", value, RATIO_EXPECTED, field=field)

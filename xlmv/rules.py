@@ -13,11 +13,11 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator
 
-from xlmv import identifiers
 from xlmv.checklist import ItemStatus, checklist_for, classify
 from xlmv.declaration import ApiService, Declaration, PrivateProcurement, Product
 from xlmv.errors import InputError
 from xlmv.findings import Finding, Severity
+from xlmv.identifiers import IdentifierError, cac, email, industry, mobile, uscc
 from xlmv.money import format_yuan
 from xlmv.orgtype import org_type
 from xlmv.policy import Kind, Policy
@@ -42,39 +42,42 @@ def company_rules(policy: Policy, decl: Declaration) -> Iterator[Finding]:
     company = decl.company
     form = _clause(policy, "form_company")
     reg = policy.registration
-    verdict = identifiers.check_uscc(company.uscc)
-    if not verdict.valid:
-        yield _error("company.uscc.invalid", "company.uscc", f"统一社会信用代码{verdict.text()}", form)
+    try:
+        code = uscc.validate(company.uscc)
+    except IdentifierError as exc:
+        yield _error("company.uscc.invalid", "company.uscc", f"统一社会信用代码{exc.short()}", form)
     else:
-        if reg is not None and not (verdict.area_code or "").startswith(reg.region_prefix):
+        if reg is not None and not uscc.in_region(code, reg):
             yield _error(
                 "company.uscc.region",
                 "company.uscc",
-                f"统一社会信用代码登记地（{verdict.area_code}）不在{reg.region_label}，申报单位应在{reg.region_label}注册",
+                f"统一社会信用代码登记地（{uscc.area_code(code)}）不在{reg.region_label}，"
+                f"申报单位应在{reg.region_label}注册",
                 reg.clause,
             )
-        yield from _legal_person(policy, verdict.code)
+        yield from _legal_person(policy, code)
 
-    for field, check in (("email", identifiers.check_email), ("mobile", identifiers.check_mobile)):
-        problem = check(getattr(company, field))
-        if problem:
-            yield _error(f"company.{field}.invalid", f"company.{field}", problem, form)
+    for field, identifier in (("email", email), ("mobile", mobile)):
+        try:
+            identifier.validate(getattr(company, field))
+        except IdentifierError as exc:
+            yield _error(f"company.{field}.invalid", f"company.{field}", exc.short(), form)
 
     yield from _sector_rules(policy, decl)
 
 
-def _legal_person(policy: Policy, uscc: str) -> Iterator[Finding]:
+def _legal_person(policy: Policy, code: str) -> Iterator[Finding]:
     """附件3 一.1: the code's positions 1–2 say what kind of entity applies."""
     rule = policy.legal_person
     if rule is None:
         return
-    found = org_type(uscc)
+    found = org_type(code)
     accepted = "、".join(f"{t.code} {t.type}" for code in rule.eligible if (t := org_type(code)))
     if found is None:
         yield _error(
             "company.uscc.org_type",
             "company.uscc",
-            f"统一社会信用代码第1–2位“{uscc[:2]}”不是 GB 32100 规定的登记管理部门和机构类别代码；"
+            f"统一社会信用代码第1–2位“{code[:2]}”不是 GB 32100 规定的登记管理部门和机构类别代码；"
             f"申报单位应为 {accepted}",
             rule.clause,
         )
@@ -123,9 +126,10 @@ def _sector_rules(policy: Policy, decl: Declaration) -> Iterator[Finding]:
         yield _error(
             "company.unit_type.invalid", "company.unit_type", f"{problem}，应为 {allowed} 之一", units.clause
         )
-    division, problem = identifiers.parse_industry_code(company.industry_code)
-    if division is None:
-        yield _error("company.industry_code.invalid", "company.industry_code", problem or "", units.clause)
+    try:
+        division = industry.division(company.industry_code)
+    except IdentifierError as exc:
+        yield _error("company.industry_code.invalid", "company.industry_code", exc.short(), units.clause)
         return
     covering = [u for u in units.items if division.code in u.division_codes()]
     if not covering:
@@ -283,7 +287,7 @@ def _third_party(policy: Policy, decl: Declaration, provider: str, at: str) -> I
         return
     company = decl.company
     same_name = bool(company.name.strip()) and _fold(provider) == _fold(company.name)
-    own = identifiers.check_uscc(company.uscc).code
+    own = uscc.validate(company.uscc) if uscc.is_valid(company.uscc) else None
     codes = _USCC_IN_TEXT.findall(unicodedata.normalize("NFKC", provider).upper())
     if same_name or (own and own in codes):
         how = "名称相同" if same_name else f"统一社会信用代码相同（{own}）"
@@ -296,9 +300,12 @@ def _third_party(policy: Policy, decl: Declaration, provider: str, at: str) -> I
 
 
 def _cac(policy: Policy, number: str, at: str) -> Iterator[Finding]:
-    problem = identifiers.check_cac_filing(number)
-    if problem:
-        yield _error("model.cac_filing", f"{at}cac_filing", problem, policy.requirement("cac_filing").clause)
+    try:
+        cac.validate(number)
+    except IdentifierError as exc:
+        yield _error(
+            "model.cac_filing", f"{at}cac_filing", exc.short(), policy.requirement("cac_filing").clause
+        )
 
 
 def _api_service(policy: Policy, decl: Declaration, kind: Kind, s: ApiService, at: str) -> Iterator[Finding]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xlmv.assess import Assessment, ProductAssessment
@@ -22,6 +23,7 @@ from xlmv_workbook.export.writer import (
     TIER_FORMAT,
     Writer,
     kind_label,
+    path_label,
     path_name,
     print_page,
     product_kind,
@@ -128,9 +130,9 @@ def _calc_product(
     kind = product_kind(policy, product)
     w.header(ws, row, f"产品{n}", "G")
     row += 1
-    w.label(ws, f"A{row}", "产品名称")
+    w.label(ws, f"A{row}", path_label(at + "name"))
     w.put(ws, f"B{row}", f"MV_C_P{n}_NAME", "text", product.name, span=f"B{row}:D{row}")
-    w.label(ws, f"E{row}", "申报方式")
+    w.label(ws, f"E{row}", path_label(at + "kind"))
     put_input(w, ws, f"F{row}", at + "kind", kind_label(policy, product), span=f"F{row}:G{row}")
     row += 1
     w.label(ws, f"A{row}", "计算依据")
@@ -176,51 +178,43 @@ def _calc_details(w: Writer, ws: Worksheet, row: int, product: Product, index: i
     at = f"products[{index}]."
     n = index + 1
     if product.services and (kind is None or kind.basis == "per_service"):
-        titles = (
-            "API服务",
-            "网信办备案号",
-            "使用起始日期",
-            "使用截止日期",
-            "结算单金额（元）",
-            "发票/付款金额（元）",
-        )
-        for column, text in zip("ABCDEF", titles, strict=True):
-            w.label(ws, f"{column}{row}", text)
-        row += 1
+        row = _input_titles(w, ws, row, "API服务", f"{at}services[0].", _SERVICE_INPUTS)
         for s, service in enumerate(product.services):
-            sat = f"{at}services[{s}]."
             label = f"服务{s + 1} {service.provider} {service.model_name}".strip()
             w.put(ws, f"A{row}", f"MV_C_P{n}_S{s + 1}_ITEM", "text", label)
-            put_input(w, ws, f"B{row}", sat + "cac_filing", service.cac_filing)
-            put_input(w, ws, f"C{row}", sat + "usage_start", service.usage_start)
-            put_input(w, ws, f"D{row}", sat + "usage_end", service.usage_end)
-            put_input(w, ws, f"E{row}", sat + "settled_amount", service.settled_amount)
-            put_input(w, ws, f"F{row}", sat + "paid_amount", service.paid_amount)
-            row += 1
+            row = _inputs(w, ws, row, f"{at}services[{s}].", service, _SERVICE_INPUTS)
     pr = product.procurement
     if pr is not None and (kind is None or kind.basis == "per_project"):
-        pat = f"{at}procurement."
-        titles = (
-            "私有化部署采购",
-            "网信办备案号",
-            "合同签署日期",
-            "合同总金额（元）",
-            "发票/付款金额（元）",
-            "算力费用（元）",
-            "数据费用（元）",
-        )
-        for column, text in zip("ABCDEFG", titles, strict=True):
-            w.label(ws, f"{column}{row}", text)
-        row += 1
+        row = _input_titles(w, ws, row, "私有化部署采购", f"{at}procurement.", _PROCUREMENT_INPUTS)
         w.put(ws, f"A{row}", f"MV_C_P{n}_PROCUREMENT_ITEM", "text", f"{pr.provider} {pr.model_name}".strip())
-        put_input(w, ws, f"B{row}", pat + "cac_filing", pr.cac_filing)
-        put_input(w, ws, f"C{row}", pat + "contract_date", pr.contract_date)
-        put_input(w, ws, f"D{row}", pat + "contract_amount", pr.contract_amount)
-        put_input(w, ws, f"E{row}", pat + "paid_amount", pr.paid_amount)
-        put_input(w, ws, f"F{row}", pat + "compute_fees", pr.compute_fees)
-        put_input(w, ws, f"G{row}", pat + "data_fees", pr.data_fees)
-        row += 1
+        row = _inputs(w, ws, row, f"{at}procurement.", pr, _PROCUREMENT_INPUTS)
     return row
+
+
+# The inputs shown in columns B… of a service or procurement line, titled with the template's labels.
+_SERVICE_INPUTS = ("cac_filing", "usage_start", "usage_end", "settled_amount", "paid_amount")
+_PROCUREMENT_INPUTS = (
+    "cac_filing",
+    "contract_date",
+    "contract_amount",
+    "paid_amount",
+    "compute_fees",
+    "data_fees",
+)
+
+
+def _input_titles(w: Writer, ws: Worksheet, row: int, item: str, at: str, attrs: tuple[str, ...]) -> int:
+    """The title row: the item's column, then the template's label of each input; returns the next row."""
+    for n, text in enumerate((item, *(path_label(at + attr) for attr in attrs))):
+        w.label(ws, f"{get_column_letter(n + 1)}{row}", text)
+    return row + 1
+
+
+def _inputs(w: Writer, ws: Worksheet, row: int, at: str, item: object, attrs: tuple[str, ...]) -> int:
+    """One item's inputs in columns B…, under their defined names; returns the next row."""
+    for n, attr in enumerate(attrs):
+        put_input(w, ws, f"{get_column_letter(n + 2)}{row}", at + attr, getattr(item, attr))
+    return row + 1
 
 
 def _calc_tiers(

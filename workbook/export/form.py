@@ -21,6 +21,7 @@ from xlmv_workbook.export.writer import (
     TOP_WRAP,
     Writer,
     kind_label,
+    path_label,
     print_page,
     product_kind,
     put_input,
@@ -31,18 +32,20 @@ from xlmv_workbook.xlsx import styles as S
 FORM = "附件3-3 申报表"
 
 FORM_WIDTHS = {"A": 16, "B": 18, "C": 14, "D": 16, "E": 22, "F": 14}
-COMPANY_PAIRS = (  # 附件3-3 第一部分, in the form's order and words
-    (("企业名称", "company.name"), ("统一社会信用代码", "company.uscc")),
-    (("注册地址", "company.registered_address"), ("单位性质", "company.unit_type")),
-    (("联系地址", "company.contact_address"), ("联系邮箱", "company.email")),
-    (("申报联系人", "company.contact_person"), ("联系人手机", "company.mobile")),
-    (("企业上一年营收", "company.revenue_last_year"), ("员工数量", "company.employees")),
-    (
-        ("大模型应用产品\n2024年上半年收入", "company.product_revenue_h1_2024"),
-        ("国民经济行业分类代码", "company.industry_code"),
-    ),
+COMPANY_PAIRS = (  # 附件3-3 第一部分, in the form's order
+    ("company.name", "company.uscc"),
+    ("company.registered_address", "company.unit_type"),
+    ("company.contact_address", "company.email"),
+    ("company.contact_person", "company.mobile"),
+    ("company.revenue_last_year", "company.employees"),
+    ("company.product_revenue_h1_2024", "company.industry_code"),
 )
-COMPANY_TEXTS = (("企业基本情况介绍", "company.introduction"), ("企业所处行业排名", "company.ranking"))
+COMPANY_TEXTS = ("company.introduction", "company.ranking")
+_FORM_WORDS = {  # where the official form words a label unlike the template (which adds the unit)
+    "company.revenue_last_year": "企业上一年营收",
+    "company.employees": "员工数量",
+    "company.product_revenue_h1_2024": "大模型应用产品\n2024年上半年收入",
+}
 _VALUE_FORMATS = {
     "company.revenue_last_year": '#,##0.00" 元"',
     "company.product_revenue_h1_2024": '#,##0.00" 元"',
@@ -92,20 +95,20 @@ def write_form(w: Writer, decl: Declaration, a: Assessment, policy: Policy, issu
     w.header(ws, 3, "第一部分 申请基本情况——申请企业情况（加盖公章）", "F")
     row = 4
     company = decl.company.model_dump()
-    for (left, left_path), (right, right_path) in COMPANY_PAIRS:
-        for (text, path), (label_col, value_span) in (
-            ((left, left_path), ("A", "B{r}:C{r}")),
-            ((right, right_path), ("D", "E{r}:F{r}")),
+    for left_path, right_path in COMPANY_PAIRS:
+        for path, (label_col, value_span) in (
+            (left_path, ("A", "B{r}:C{r}")),
+            (right_path, ("D", "E{r}:F{r}")),
         ):
-            w.label(ws, f"{label_col}{row}", text)
+            w.label(ws, f"{label_col}{row}", _FORM_WORDS.get(path) or path_label(path))
             span = value_span.format(r=row)
             fmt = _VALUE_FORMATS.get(path) or _INTEGER_FORMATS.get(path)
             put_input(
                 w, ws, span.split(":")[0], path, company[path.split(".")[1]], span=span, number_format=fmt
             )
         row += 1
-    for text, path in COMPANY_TEXTS:
-        w.label(ws, f"A{row}", text)
+    for path in COMPANY_TEXTS:
+        w.label(ws, f"A{row}", path_label(path))
         put_input(w, ws, f"B{row}", path, company[path.split(".")[1]], span=f"B{row}:F{row}")
         ws.row_dimensions[row].height = max(ws.row_dimensions[row].height or 0, 45)
         row += 1
@@ -129,12 +132,12 @@ def _form_product(
     suffix = f"（产品{index + 1}/{count}）" if count > 1 else ""
     w.header(ws, row, f"第二部分 大模型应用产品基本情况{suffix}", "F")
     row += 1
-    for text, attr, value in (
-        ("产品名称", "name", product.name),
-        ("产品类型", "product_type", product.product_type),
-        ("产品上线时间", "launch_date", product.launch_date),
+    for attr, value in (
+        ("name", product.name),
+        ("product_type", product.product_type),
+        ("launch_date", product.launch_date),
     ):
-        w.label(ws, f"A{row}", text)
+        w.label(ws, f"A{row}", path_label(at + attr))
         put_input(w, ws, f"B{row}", at + attr, value, span=f"B{row}:F{row}", align=LEFT)
         row += 1
     w.label(ws, f"A{row}", "应用场景说明")
@@ -142,11 +145,11 @@ def _form_product(
     put_input(w, ws, f"C{row}", at + "scenario_note", product.scenario_note, span=f"C{row}:F{row}")
     row += 1
     row = _form_fees(w, ws, row, policy, product, index)
-    for text, attr, value, minimum in (
-        ("产品说明", "description", product.description, 90),
-        ("产品成效说明", "outcomes", product.outcomes, 45),
+    for attr, value, minimum in (
+        ("description", product.description, 90),
+        ("outcomes", product.outcomes, 45),
     ):
-        w.label(ws, f"A{row}", text)
+        w.label(ws, f"A{row}", path_label(at + attr))
         put_input(w, ws, f"B{row}", at + attr, value, span=f"B{row}:F{row}", align=TOP_WRAP)
         ws.row_dimensions[row].height = max(ws.row_dimensions[row].height or 0, minimum)
         row += 1

@@ -48,6 +48,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from xlmv import __version__
 from xlmv.assess import Assessment
 from xlmv.declaration import Declaration
+from xlmv.exitcodes import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK
 from xlmv.money import ZERO, to_fen
 from xlmv.policy import Policy, PolicyError, current_policy, load_policy, mismatch
 from xlmv.texttable import render
@@ -97,7 +98,6 @@ DATA = "xlmv_canonical"
 PRINT_SHEETS = (FORM, LETTER)
 CODE_NAME = "MV_VERIFY_CODE"
 CHUNK = 30_000  # characters of JSON per cell (Excel holds at most 32,767)
-EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
 
 
 # ------------------------------------------------------------------------------------ the document
@@ -308,15 +308,15 @@ def run(
     err = err or sys.stderr
     if Path(outdir).exists() and not Path(outdir).is_dir():
         print(f"xlmv export：输出位置 {outdir} 不是文件夹", file=err)
-        return EXIT_UNREADABLE
+        return EXIT_BAD_INPUT
     try:
         result = export(source, outdir, force=force, pdf=pdf)
     except WorkbookError as exc:
         print(f"xlmv export：{exc}", file=err)
-        return EXIT_UNREADABLE
+        return EXIT_BAD_INPUT
     except PolicyError as exc:
         print(f"xlmv export：{source}：{exc}", file=err)
-        return EXIT_UNREADABLE
+        return EXIT_BAD_INPUT
     except DeclarationHasErrors as exc:
         print(f"xlmv export：{exc.source}：申报表有 {len(exc.issues)} 项错误，未导出。", file=err)
         print(_issue_table(exc.issues), file=err)
@@ -324,7 +324,7 @@ def run(
         return EXIT_FINDINGS
     except OSError as exc:
         print(f"xlmv export：无法写入 {outdir}：{exc.strerror or exc}", file=err)
-        return EXIT_UNREADABLE
+        return EXIT_BAD_INPUT
     if result.issues:
         print(
             f"注意：申报表有 {len(result.issues)} 项错误，已按 --force 强制导出（错误列在“奖励测算”表末）：",
@@ -341,5 +341,5 @@ def run(
         print(f"未生成 PDF：{result.pdf_note}；工作簿已导出。", file=out)
     if result.pdf_error:
         print(f"xlmv export：PDF 生成失败：{result.pdf_error}；工作簿已导出。", file=err)
-        return EXIT_UNREADABLE
+        return EXIT_BAD_INPUT
     return EXIT_OK

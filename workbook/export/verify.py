@@ -31,6 +31,7 @@ from pydantic import ValidationError
 from xlmv import __version__
 from xlmv.assess import assess
 from xlmv.declaration import Declaration
+from xlmv.exitcodes import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK
 from xlmv.policy import PolicyError, current_policy, load_policy, mismatch
 from xlmv.texttable import render
 from xlmv_workbook.export.canonical import FORMAT, canonical_json, cell_text, verification_code
@@ -40,7 +41,6 @@ from xlmv_workbook.xlsx.safety import WorkbookError, open_checks
 
 __all__ = ["Difference", "Verification", "run", "to_text", "verify_file"]
 
-EXIT_OK, EXIT_DIFFERENT, EXIT_UNREADABLE = 0, 1, 2
 _SHOWN = 40  # characters of a value shown in the report
 
 
@@ -264,8 +264,8 @@ def run(paths: Sequence[str], *, out: TextIO | None = None, err: TextIO | None =
             verification = verify_file(path)
         except WorkbookError as exc:
             print(f"xlmv verify：{exc}", file=err)
-            worst = max(worst, EXIT_UNREADABLE)
+            worst = max(worst, EXIT_BAD_INPUT)
             continue
         print(to_text(verification), file=out)
-        worst = max(worst, EXIT_OK if verification.ok else EXIT_DIFFERENT)
+        worst = max(worst, EXIT_OK if verification.ok else EXIT_FINDINGS)
     return worst

@@ -147,6 +147,11 @@ def path_name(path: str) -> str:
     return found.name if found else "MV_" + re.sub(r"[^A-Za-z0-9]+", "_", path).strip("_").upper()
 
 
+def path_label(path: str) -> str:
+    """The template's label for a declaration path (``products[4].name`` → 产品名称, any product or service)."""
+    return L.by_path()[re.sub(r"\[\d+\]", "[0]", path)].label
+
+
 def path_kind(path: str) -> CellKind:
     found = L.by_path().get(path)
     if found is None:

@@ -41,6 +41,7 @@ __all__ = [
     "OpenpyxlBook",
     "XlwingsBook",
     "save_atomically",
+    "xlwings_source",
 ]
 
 INPUT_FILL = styles.INPUT_FILL[-6:]
@@ -275,6 +276,11 @@ def _excel_text(text: str) -> str:
     return "'" + text if text.startswith(("=", "+", "-", "@")) else text
 
 
+def xlwings_source(book: Any) -> str:
+    """How a live xlwings book is named in messages: its full path, else its name (a book never saved)."""
+    return str(getattr(book, "fullname", None) or book.name)
+
+
 class XlwingsBook(_Highlighting):
     """A live workbook through xlwings (``xlwings.Book``), e.g. ``XlwingsBook(xlwings.Book.caller())``."""
 
@@ -283,7 +289,7 @@ class XlwingsBook(_Highlighting):
 
     @property
     def source(self) -> str:
-        return str(getattr(self.book, "fullname", None) or self.book.name)
+        return xlwings_source(self.book)
 
     def _range(self, name: str) -> Any:
         try:

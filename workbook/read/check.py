@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import TextIO
 
 from xlmv.assess import ProductAssessment
+from xlmv.exitcodes import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK
 from xlmv.money import ZERO, fen_str, format_yuan
 from xlmv.policy import Policy, PolicyError, current_policy, load_policy, mismatch
 from xlmv.texttable import render
@@ -26,9 +27,7 @@ from xlmv_workbook.read.reader import read_workbook
 from xlmv_workbook.read.validate import Evaluation, evaluate, summary
 from xlmv_workbook.xlsx.safety import WorkbookError
 
-__all__ = ["EXIT_FINDINGS", "EXIT_OK", "EXIT_UNREADABLE", "FileReport", "check_file", "run"]
-
-EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
+__all__ = ["FileReport", "check_file", "evaluate_file", "run"]
 
 
 @dataclass(frozen=True)
@@ -42,28 +41,34 @@ class FileReport:
     @property
     def exit_code(self) -> int:
         if self.evaluation is None:
-            return EXIT_UNREADABLE
+            return EXIT_BAD_INPUT
         return EXIT_FINDINGS if self.evaluation.errors else EXIT_OK
 
 
 def check_file(path: str | os.PathLike[str]) -> FileReport:
-    """Read and assess one file under this run's policy (``--policy``); never raises for a bad file. A file
-    built under another policy is refused, not checked against rules it was not made for."""
-    shown = os.fspath(path)
+    """Read and assess one file under this run's policy (``--policy``); never raises for a bad file."""
+    outcome = evaluate_file(path)
+    if isinstance(outcome, str):
+        return FileReport(os.fspath(path), error=outcome)
+    return FileReport(os.fspath(path), evaluation=outcome)
+
+
+def evaluate_file(path: str | os.PathLike[str]) -> Evaluation | str:
+    """One file read and assessed under this run's policy, or the Chinese reason it could not be; never
+    raises for a bad file. A file built under another policy is refused, not checked against rules it was
+    not made for."""
     try:
         result = read_workbook(path)
         refused = mismatch(result.policy_label, current_policy())
         if refused is not None:
-            return FileReport(shown, error=refused)
-        return FileReport(shown, evaluation=evaluate(result))
+            return refused
+        return evaluate(result)
     except WorkbookError as exc:
-        return FileReport(shown, error=exc.problem)
+        return exc.problem
     except PolicyError as exc:
-        return FileReport(shown, error=str(exc))
-    except Exception as exc:  # one unexpected failure must not stop the batch
-        return FileReport(
-            shown, error=f"读取时发生意外错误（{type(exc).__name__}：{exc}），请将该文件反馈给维护者"
-        )
+        return str(exc)
+    except Exception as exc:  # one unexpected failure must not stop a run over many files
+        return f"读取时发生意外错误（{type(exc).__name__}：{exc}），请将该文件反馈给维护者"
 
 
 # ------------------------------------------------------------------------------------------ products

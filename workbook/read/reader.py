@@ -29,13 +29,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-import python_calamine
-
 from xlmv.declaration import Declaration
 from xlmv.errors import InputError
 from xlmv.findings import Finding, Severity
-from xlmv.parsing import excel_error_name, parse_optional_amount, parse_optional_date
+from xlmv.parsing import excel_error_name, is_blank, parse_optional_amount, parse_optional_date
 from xlmv_workbook.template import layout
+from xlmv_workbook.xlsx.calamine import calamine_book
 from xlmv_workbook.xlsx.cellrefs import cell_index, parse_ref
 from xlmv_workbook.xlsx.safety import WorkbookError, open_checks, parse_xml, stream_part
 from xlmv_workbook.xlsx.sheetscan import UncachedFormula, scan_sheet
@@ -46,7 +45,6 @@ __all__ = [
     "UncachedFormula",
     "convert",
     "display_label",
-    "is_rust_panic",
     "parse_ref",
     "read_defined_names",
     "read_values",
@@ -186,34 +184,11 @@ def read_workbook(path: str | os.PathLike[str]) -> ReadResult:
 
 
 def _calamine_grids(path: str | os.PathLike[str], rows: Mapping[str, int]) -> dict[str, list[list[object]]]:
-    try:
-        workbook = python_calamine.CalamineWorkbook.from_path(os.fspath(path))
-        try:
-            return {
-                sheet: workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=nrows)
-                for sheet, nrows in rows.items()
-            }
-        finally:
-            workbook.close()
-    except python_calamine.PasswordError:
-        raise WorkbookError(path, "文件已加密（设有打开密码），请去除密码后重新保存为 .xlsx") from None
-    except python_calamine.CalamineError as exc:
-        raise WorkbookError(
-            path, f"无法读取工作簿内容（{exc}），文件可能已损坏，请在 Excel 中重新保存"
-        ) from None
-    except BaseException as exc:
-        if not is_rust_panic(exc):
-            raise
-        raise WorkbookError(
-            path,
-            "无法读取工作簿内容（单元格的值超出可处理的范围，如日期格式的超大数值），请在 Excel 中检查后重新保存",
-        ) from None
-
-
-def is_rust_panic(exc: BaseException) -> bool:
-    """python-calamine reports a panic inside its Rust code (e.g. a date-formatted cell holding 1e308) as
-    ``pyo3_runtime.PanicException``, a ``BaseException``: it must not end a batch."""
-    return type(exc).__name__ == "PanicException"
+    with calamine_book(path, lambda problem: WorkbookError(path, problem), "工作簿内容") as workbook:
+        return {
+            sheet: workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=nrows)
+            for sheet, nrows in rows.items()
+        }
 
 
 def _not_ours(source: str | os.PathLike[str]) -> WorkbookError:
@@ -244,10 +219,6 @@ def _normalise(value: object) -> object:
     return value
 
 
-def _is_blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 def _reject_error(value: object, label: str, expected: str) -> None:
     name = excel_error_name(value)
     if name is not None:
@@ -263,7 +234,7 @@ def _number_text(value: int | float | Decimal) -> str:
 
 
 def _text(value: object, label: str) -> str:
-    if _is_blank(value):
+    if is_blank(value):
         return ""
     _reject_error(value, label, "应填写文字")
     if isinstance(value, str):
@@ -289,7 +260,7 @@ def _code(value: object, label: str) -> str:
 
 
 def _count(value: object, label: str) -> int | None:
-    if _is_blank(value):
+    if is_blank(value):
         return None
     _reject_error(value, label, _COUNT_EXPECTED)
     number: int | None = None
@@ -307,7 +278,7 @@ def _count(value: object, label: str) -> int | None:
 
 
 def _yes_no(value: object, label: str) -> bool | None:
-    if _is_blank(value):
+    if is_blank(value):
         return None
     expected = f"应为 {_YES} 或 {_NO}"
     _reject_error(value, label, expected)
@@ -497,72 +468,112 @@ def build_result(
     source: str, raw: Mapping[str, object], cells: Mapping[str, str], version: str, policy_label: str = ""
 ) -> ReadResult:
     """Convert raw values (by template field path) into a declaration, skipping empty slots and rows."""
-    values: dict[str, object] = {}
-    problems: dict[str, InputError] = {}
-    for f in layout.fields():
-        try:
-            values[f.path] = convert(f, raw.get(f.path), label=display_label(f))
-        except InputError as exc:
-            problems[f.path] = exc
-            values[f.path] = None
+    typed = _Typed.convert(raw)
+    where: dict[str, str] = {}  # template path → declaration path
+    data = _company_and_commitments(typed, where)
+    products: list[dict[str, object]] = []
+    slots: list[int] = []
+    rows: list[tuple[int, ...]] = []
+    for slot, group in sorted(_product_groups().items()):
+        if not any(typed.filled(p) for p in group.all_inputs()):
+            continue
+        product, service_rows = _product(typed, group, f"products[{len(products)}]", where)
+        products.append(product)
+        slots.append(slot)
+        rows.append(service_rows)
+    data["products"] = products
+    if "@" in policy_label:
+        data["policy"] = policy_label.split("@", 1)[0]
+    return ReadResult(
+        source=source,
+        declaration=Declaration.model_validate(data),
+        findings=_input_findings(typed.problems, where),
+        cells=dict(cells),
+        template_version=version,
+        policy_label=policy_label,
+        product_slots=tuple(slots),
+        service_rows=tuple(rows),
+    )
 
-    def filled(path: str) -> bool:
-        if path in problems:
+
+@dataclass(frozen=True)
+class _Typed:
+    """Every template field's value converted to its type, or the problem with what was typed."""
+
+    values: dict[str, object]
+    problems: dict[str, InputError]
+
+    @classmethod
+    def convert(cls, raw: Mapping[str, object]) -> _Typed:
+        values: dict[str, object] = {}
+        problems: dict[str, InputError] = {}
+        for f in layout.fields():
+            try:
+                values[f.path] = convert(f, raw.get(f.path), label=display_label(f))
+            except InputError as exc:
+                problems[f.path] = exc
+                values[f.path] = None
+        return cls(values, problems)
+
+    def filled(self, path: str) -> bool:
+        """Whether the user typed something there (a bad value counts; a default 0 does not)."""
+        if path in self.problems:
             return True
-        value = values[path]
+        value = self.values[path]
         if value is None or value == "":
             return False
         leaf = path.rsplit(".", 1)[-1]
         return not (leaf in _ZERO_DEFAULT_FIELDS and value == 0)
 
-    groups = _product_groups()
+    def take(self, paths: list[str], prefix: str, where: dict[str, str]) -> dict[str, object]:
+        """The values of ``paths`` by attribute, each path recorded in ``where`` as ``prefix.attr``."""
+        taken: dict[str, object] = {}
+        for path in paths:
+            attr = path.rsplit(".", 1)[-1]
+            where[path] = f"{prefix}.{attr}"
+            if self.values[path] is not None:
+                taken[attr] = self.values[path]
+        return taken
+
+
+def _company_and_commitments(typed: _Typed, where: dict[str, str]) -> dict[str, object]:
+    """The declaration's fields outside the product blocks, which keep their template paths."""
     data: dict[str, object] = {"company": {}, "commitments": {}}
-    if "@" in policy_label:
-        data["policy"] = policy_label.split("@", 1)[0]
-    products: list[dict[str, object]] = []
-    slots: list[int] = []
-    rows: list[tuple[int, ...]] = []
-    where: dict[str, str] = {}  # template path → declaration path
     for f in layout.fields():
-        if not f.path.startswith("products[") and values[f.path] is not None:
-            _put(data, f.path, values[f.path])
-        if not f.path.startswith("products["):
-            where[f.path] = f.path
-    for slot, group in sorted(groups.items()):
-        if not any(filled(p) for p in group.own + group.procurement + [p for r in group.services for p in r]):
+        if f.path.startswith("products["):
             continue
-        index = len(products)
-        at = f"products[{index}]"
+        where[f.path] = f.path
+        if typed.values[f.path] is not None:
+            _put(data, f.path, typed.values[f.path])
+    return data
 
-        def take(paths: list[str], prefix: str) -> dict[str, object]:
-            """The filled values of ``paths`` by attribute, each path remapped to ``prefix.attr``."""
-            taken: dict[str, object] = {}
-            for path in paths:
-                attr = path.rsplit(".", 1)[-1]
-                where[path] = f"{prefix}.{attr}"
-                if values[path] is not None:
-                    taken[attr] = values[path]
-            return taken
 
-        product = take(group.own + group.conditions, at)
-        services, service_rows = [], []
-        for row_no, row in enumerate(group.services):
-            if any(filled(p) for p in row):
-                services.append(take(row, f"{at}.services[{len(services)}]"))
-                service_rows.append(row_no)
-        product["services"] = services
-        if any(filled(p) for p in group.procurement):
-            product["procurement"] = take(group.procurement, f"{at}.procurement")
-        checklist = []
-        for path in group.checklist:
-            where[path] = f"{at}.{path.split('.', 1)[1]}"
-            checklist.append(values[path] or "")
-        product["checklist"] = checklist
-        products.append(product)
-        slots.append(slot)
-        rows.append(tuple(service_rows))
-    data["products"] = products
-    findings = [
+def _product(
+    typed: _Typed, group: _ProductGroup, at: str, where: dict[str, str]
+) -> tuple[dict[str, object], tuple[int, ...]]:
+    """One used product slot as the declaration's product ``at``, and the template rows of its services
+    (empty service rows and an empty procurement row are left out, the rest renumbered)."""
+    product = typed.take(group.own + group.conditions, at, where)
+    services, service_rows = [], []
+    for row_no, row in enumerate(group.services):
+        if any(typed.filled(p) for p in row):
+            services.append(typed.take(row, f"{at}.services[{len(services)}]", where))
+            service_rows.append(row_no)
+    product["services"] = services
+    if any(typed.filled(p) for p in group.procurement):
+        product["procurement"] = typed.take(group.procurement, f"{at}.procurement", where)
+    checklist = []
+    for path in group.checklist:
+        where[path] = f"{at}.{path.split('.', 1)[1]}"
+        checklist.append(typed.values[path] or "")
+    product["checklist"] = checklist
+    return product, tuple(service_rows)
+
+
+def _input_findings(problems: Mapping[str, InputError], where: Mapping[str, str]) -> list[Finding]:
+    """One error per value that could not be converted, at its place in the declaration; a bad value in an
+    unused product slot (a material status) goes with the slot."""
+    return [
         Finding(
             severity=Severity.ERROR,
             code="input.invalid",
@@ -571,18 +582,8 @@ def build_result(
             clause=INPUT_CLAUSE,
         )
         for path, exc in problems.items()
-        if path in where  # a bad material status of an unused product slot is ignored with the slot
+        if path in where
     ]
-    return ReadResult(
-        source=source,
-        declaration=Declaration.model_validate(data),
-        findings=findings,
-        cells=dict(cells),
-        template_version=version,
-        policy_label=policy_label,
-        product_slots=tuple(slots),
-        service_rows=tuple(rows),
-    )
 
 
 @dataclass
@@ -592,6 +593,10 @@ class _ProductGroup:
     procurement: list[str] = field(default_factory=list)
     checklist: list[str] = field(default_factory=list)
     conditions: list[str] = field(default_factory=list)  # yes/no answers beside the material list
+
+    def all_inputs(self) -> list[str]:
+        """The paths that make the slot used when any is filled (material statuses do not)."""
+        return self.own + self.procurement + [p for row in self.services for p in row]
 
 
 _CONDITION_ATTRS = frozenset(attr for attr, _, _ in layout.CONDITIONS)

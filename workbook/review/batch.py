@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from xlmv.errors import os_reason
+from xlmv.exitcodes import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK
 from xlmv.findings import Severity
 from xlmv.money import ZERO, format_yuan
 from xlmv.policy import Policy, current_policy
@@ -39,16 +40,11 @@ from xlmv_workbook.review.rows import (
 from xlmv_workbook.xlsx.roundtrip import excel_lock
 
 __all__ = [
-    "EXIT_BAD_RUN",
-    "EXIT_FINDINGS",
-    "EXIT_OK",
     "BatchError",
     "BatchResult",
     "run",
     "run_batch",
 ]
-
-EXIT_OK, EXIT_FINDINGS, EXIT_BAD_RUN = 0, 1, 2
 
 
 @dataclass(frozen=True)
@@ -166,23 +162,23 @@ def run(
     target = Path(output)
     if target.suffix.lower() != ".xlsx":
         print(f"xlmv batch：输出文件应以 .xlsx 结尾：{output}", file=err)
-        return EXIT_BAD_RUN
+        return EXIT_BAD_INPUT
     if not target.parent.is_dir():
         print(f"xlmv batch：{output}：输出文件夹不存在", file=err)
-        return EXIT_BAD_RUN
+        return EXIT_BAD_INPUT
     if (lock := excel_lock(target)) is not None:
         print(
             f"xlmv batch：{output}：该文件正在 Excel 中打开（存在锁文件 {lock.name}），请先关闭后再运行",
             file=err,
         )
-        return EXIT_BAD_RUN
+        return EXIT_BAD_INPUT
     ledger = None
     if ledger_path is not None:
         try:
             ledger = read_ledger(ledger_path)
         except LedgerError as exc:
             print(f"xlmv batch：台账有误，未生成复核汇总：{exc}", file=err)
-            return EXIT_BAD_RUN
+            return EXIT_BAD_INPUT
     show = err.isatty() if progress is None else progress
     try:
         result = run_batch(
@@ -195,10 +191,10 @@ def run(
         )
     except BatchError as exc:
         print(f"xlmv batch：{exc}", file=err)
-        return EXIT_BAD_RUN
+        return EXIT_BAD_INPUT
     except OSError as exc:
         print(f"xlmv batch：无法写入 {output}：{os_reason(exc)}", file=err)
-        return EXIT_BAD_RUN
+        return EXIT_BAD_INPUT
     print(
         f"已复核 {result.files} 个文件（无法读取 {result.unreadable} 个），申报产品 {result.products} 项，"
         f"有错误的申报 {result.files_with_errors} 份；可获奖励合计 {format_yuan(result.total)} 元",

@@ -27,13 +27,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-import python_calamine
-
 from xlmv.errors import InputError
-from xlmv.identifiers import check_uscc
+from xlmv.identifiers import IdentifierError, uscc
 from xlmv.money import ZERO
-from xlmv.parsing import parse_amount
-from xlmv_workbook.read.reader import is_rust_panic
+from xlmv.parsing import is_blank, parse_amount, plain_text
+from xlmv_workbook.xlsx.calamine import calamine_book
 from xlmv_workbook.xlsx.safety import WorkbookError, open_checks
 
 __all__ = [
@@ -72,8 +70,8 @@ class LedgerError(WorkbookError):
 
 @functools.lru_cache(maxsize=1 << 14)
 def normalise_uscc(value: str) -> str:
-    """A 统一社会信用代码 as compared across files: NFKC, no blanks, upper-case (as ``check_uscc``)."""
-    return "".join(unicodedata.normalize("NFKC", value).split()).upper()
+    """A 统一社会信用代码 as compared across files: NFKC, no blanks, upper-case (``uscc.compact``)."""
+    return uscc.compact(value)
 
 
 @functools.lru_cache(maxsize=1 << 14)
@@ -157,25 +155,10 @@ def _xlsx_rows(path: Path) -> list[list[object]]:
         open_checks(path)
     except WorkbookError as exc:
         raise LedgerError(path, exc.problem) from None
-    try:
-        book = python_calamine.CalamineWorkbook.from_path(os.fspath(path))
-        try:
-            names = book.sheet_names
-            if not names:
-                raise LedgerError(path, "工作簿中没有工作表")
-            return book.get_sheet_by_index(0).to_python(skip_empty_area=False)
-        finally:
-            book.close()
-    except python_calamine.PasswordError:
-        raise LedgerError(path, "文件已加密（设有打开密码），请去除密码后重新保存") from None
-    except python_calamine.CalamineError as exc:
-        raise LedgerError(path, f"无法读取台账（{exc}），文件可能已损坏，请在 Excel 中重新保存") from None
-    except BaseException as exc:
-        if not is_rust_panic(exc):
-            raise
-        raise LedgerError(
-            path, "无法读取台账（单元格的值超出可处理的范围），请在 Excel 中检查后重新保存"
-        ) from None
+    with calamine_book(path, lambda problem: LedgerError(path, problem), "台账") as book:
+        if not book.sheet_names:
+            raise LedgerError(path, "工作簿中没有工作表")
+        return book.get_sheet_by_index(0).to_python(skip_empty_area=False)
 
 
 def _csv_rows(path: Path) -> list[list[object]]:
@@ -208,12 +191,8 @@ def _csv_rows(path: Path) -> list[list[object]]:
         raise LedgerError(path, f"CSV 格式错误（{exc}）") from None
 
 
-def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 def _entries(path: Path, rows: Sequence[Sequence[object]]) -> list[LedgerEntry]:
-    header_at = next((n for n, r in enumerate(rows) if not all(_blank(v) for v in r)), None)
+    header_at = next((n for n, r in enumerate(rows) if not all(is_blank(v) for v in r)), None)
     if header_at is None:
         raise LedgerError(path, f"台账为空：第一行应为表头（{_REQUIRED_SHOWN}）")
     columns: dict[str, int] = {}
@@ -229,7 +208,7 @@ def _entries(path: Path, rows: Sequence[Sequence[object]]) -> list[LedgerEntry]:
         )
     entries = []
     for n, row in enumerate(rows[header_at + 1 :], start=header_at + 2):
-        if all(_blank(v) for v in row):
+        if all(is_blank(v) for v in row):
             continue
 
         def cell(column: str, row: Sequence[object] = row) -> object:
@@ -241,7 +220,7 @@ def _entries(path: Path, rows: Sequence[Sequence[object]]) -> list[LedgerEntry]:
                 LedgerEntry(
                     row=n,
                     uscc=_uscc(cell("uscc")),
-                    project=_text(cell("project")),
+                    project=plain_text(cell("project")),
                     year=_year(cell("year")),
                     amount=parse_amount(cell("amount"), field="已获奖励（元）"),
                 )
@@ -251,34 +230,26 @@ def _entries(path: Path, rows: Sequence[Sequence[object]]) -> list[LedgerEntry]:
     return entries
 
 
-def _text(value: object) -> str:
-    if _blank(value):
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
 def _uscc(value: object) -> str:
     expected = "应为 18 位统一社会信用代码（文本格式）"
-    if _blank(value):
+    if is_blank(value):
         raise InputError("统一社会信用代码未填写", value, expected, field="统一社会信用代码")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         raise InputError(
             "代码被存为数字", value, "请将该列设为文本格式后重新填写完整代码", field="统一社会信用代码"
         )
-    verdict = check_uscc(value)
-    if not verdict.valid:
+    try:
+        return uscc.validate(value)
+    except IdentifierError as exc:
         raise InputError(
-            "统一社会信用代码无效", value, f"{verdict.problem}；{expected}", field="统一社会信用代码"
-        )
-    return verdict.code
+            "统一社会信用代码无效", value, f"{exc.short()}；{expected}", field="统一社会信用代码"
+        ) from None
 
 
 def _year(value: object) -> int:
     expected = "应为四位年份，如 2024 或 2024年"
-    if isinstance(value, bool) or _blank(value):
-        raise InputError("年度未填写" if _blank(value) else "年度无效", value, expected, field="年度")
+    if isinstance(value, bool) or is_blank(value):
+        raise InputError("年度未填写" if is_blank(value) else "年度无效", value, expected, field="年度")
     year: int | None = None
     if isinstance(value, int):
         year = value

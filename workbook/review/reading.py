@@ -15,10 +15,8 @@ from decimal import Decimal
 
 from xlmv.findings import Finding, Severity
 from xlmv.money import ZERO
-from xlmv.policy import Policy, PolicyError, current_policy, mismatch, use_policy
-from xlmv_workbook.read.reader import read_workbook
-from xlmv_workbook.read.validate import evaluate
-from xlmv_workbook.xlsx.safety import WorkbookError
+from xlmv.policy import Policy, current_policy, use_policy
+from xlmv_workbook.read.check import evaluate_file
 
 
 @dataclass(frozen=True)
@@ -67,18 +65,9 @@ def _product_of(finding: Finding) -> int | None:
 
 def read_one(path: str) -> FileOutcome:
     """Read and check one file; never raises (a bad file is an outcome with ``error``)."""
-    try:
-        result = read_workbook(path)
-        refused = mismatch(result.policy_label, current_policy())
-        if refused is not None:
-            return FileOutcome(path, error=refused)
-        evaluation = evaluate(result)
-    except WorkbookError as exc:
-        return FileOutcome(path, error=exc.problem)
-    except PolicyError as exc:
-        return FileOutcome(path, error=str(exc))
-    except Exception as exc:  # one unexpected failure must not stop the batch
-        return FileOutcome(path, error=f"读取时发生意外错误（{type(exc).__name__}），请将该文件反馈给维护者")
+    evaluation = evaluate_file(path)
+    if isinstance(evaluation, str):
+        return FileOutcome(path, error=evaluation)
     decl = evaluation.result.declaration
     products = []
     for p in evaluation.assessment.products:

@@ -21,7 +21,7 @@ from openpyxl.utils import get_column_letter
 
 from xlmv.errors import InputError, os_reason
 from xlmv.money import ZERO, format_yuan, to_fen
-from xlmv.parsing import parse_optional_amount, parse_optional_date, parse_ratio
+from xlmv.parsing import is_blank, parse_optional_amount, parse_optional_date, parse_ratio, plain_text
 from xlmv.policy import DEFAULT_POLICY, Policy, current_policy, mismatch
 from xlmv.reward import Allocation
 from xlmv_workbook.review import sheets as review
@@ -75,16 +75,8 @@ def _settings(book: ReviewBook) -> dict[str, str]:
     return values
 
 
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
 def _int(value: object) -> int | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if is_blank(value):
         return None
     if isinstance(value, bool):
         raise ValueError
@@ -97,7 +89,7 @@ def _int(value: object) -> int | None:
 
 
 def _amounts(value: object) -> tuple[Decimal, ...]:
-    text = _text(value)
+    text = plain_text(value)
     return tuple(Decimal(part) for part in text.split(";") if part.strip()) if text else ()
 
 
@@ -121,7 +113,7 @@ class _Problems:
 
 
 def _ratio(value: object) -> Decimal | None:
-    blank = value is None or (isinstance(value, str) and not value.strip())
+    blank = is_blank(value)
     return None if blank else parse_ratio(value, field=H.RATIO)
 
 
@@ -139,7 +131,7 @@ class _Line:
         return self.values[n] if n < len(self.values) else None
 
     def text(self, header: str) -> str:
-        return _text(self.get(header))
+        return plain_text(self.get(header))
 
     def parse(self, header: str, parser: Any, default: Any) -> Any:
         raw = self.get(header)
@@ -215,7 +207,7 @@ def _read_priors(
             continue
         last = number
         key_at, prior_at = at[H.GROUP], at[H.YEAR_PRIOR]
-        key = _text(values[key_at]) if key_at < len(values) else ""
+        key = plain_text(values[key_at]) if key_at < len(values) else ""
         if not key or key in where:
             continue
         raw = values[prior_at] if prior_at < len(values) else None

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, Protocol
 
+from xlmv_workbook.read.books import xlwings_source
 from xlmv_workbook.review import sheets as review
 
 
@@ -80,7 +81,7 @@ class XlwingsReview:
 
     @property
     def source(self) -> str:
-        return str(getattr(self.book, "fullname", None) or self.book.name)
+        return xlwings_source(self.book)
 
     def sheet_names(self) -> list[str]:
         return [s.name for s in self.book.sheets]

@@ -33,6 +33,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from xlmv_workbook.template import layout
 from xlmv_workbook.xlsx import styles
 from xlmv_workbook.xlsx.atomic import write_atomically
 
@@ -74,16 +75,21 @@ class Column:
     hidden: bool = False
 
 
+def _label(path: str) -> str:
+    return layout.by_path()[path].label
+
+
 class H:
-    """Header texts (the keys ``xlmv recalc`` finds the columns by)."""
+    """Header texts (the keys ``xlmv recalc`` finds the columns by); a column that shows a declaration
+    field is titled with the template's label for it."""
 
     SOURCE = "来源文件"
-    COMPANY = "企业名称"
-    USCC = "统一社会信用代码"
+    COMPANY = _label("company.name")
+    USCC = _label("company.uscc")
     YEAR = "申报年度"
     SLOT = "产品序号"
-    PRODUCT = "产品名称"
-    KIND = "申报方式"
+    PRODUCT = _label("products[0].name")
+    KIND = _label("products[0].kind")
     CLAIMED = "申报金额（元）"
     TIER = "档位"
     MAX_REWARD = "测算奖励上限（元）"
@@ -92,10 +98,10 @@ class H:
     GRANTED = "企业年度上限后（元）"
     ISSUE_COUNT = "问题数"
     STATUS = "状态"
-    PRIOR = "本项目已获奖励（元）"
+    PRIOR = _label("products[0].prior_award")
     PRIOR_SOURCE = "已获来源"
     BATCH_PRIOR = "同项目在先申报（元）"
-    DATE = "申报日期"
+    DATE = _label("application_date")
     NOTE = "说明"
     AMOUNTS = "计奖金额明细"
     # 按企业汇总
