@@ -100,8 +100,10 @@ def test_template_records_the_policy_and_check_refuses_another(
     code, out, err = _run(capsys, "check", str(filled), "--policy", str(revised), "--json")
     assert (code, err) == (0, "")
     [report] = json.loads(out)
-    # 300万 API: 100万 × 60% + 200万 × 25% = 110万; 50万 API: 30万 → 140万; private 300万 → 50万
-    assert report["total"] == "1900000.00"
+    # the example (01-星河智算) under the revised 60 % first band:
+    # 620万 API: 100万 × 60% + 400万 × 25% + 120万 × 10% = 172万; 85万 API: × 60% = 51万 → 223万;
+    # private 250万: 200万 × 20% + 50万 × 10% = 45万 → 268万
+    assert report["total"] == "2680000.00"
 
     code, out, _ = _run(capsys, "batch", str(filled), "-o", str(tmp_path / "复核.xlsx"), "--jobs", "1")
     assert code == 1 and "无法读取 1 个" in out  # refused under the bundled policy
@@ -116,7 +118,7 @@ def test_template_records_the_policy_and_check_refuses_another(
         "--jobs",
         "1",
     )
-    assert code == 0 and "1,900,000.00" in out
+    assert code == 0 and "2,680,000.00" in out
 
     code, _, err = _run(capsys, "export", str(filled), "-o", str(tmp_path / "out"))
     assert code == 2 and "beijing-2024@2025.1" in err

@@ -20,7 +20,7 @@ M = D("1000000")  # 100万
 
 
 def rows(kind: str, amount: str) -> list[tuple[int, Decimal, Decimal, Decimal]]:
-    return [(r.tier, r.lower, r.base, r.reward) for r in tier_item("x", D(amount), POLICY.kind(kind)).rows]
+    return [(r.tier, r.lower, r.base, r.exact) for r in tier_item("x", D(amount), POLICY.kind(kind)).rows]
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ from xlmv.findings import Finding, Severity
 from xlmv.identifiers import IdentifierError, cac, email, industry, mobile, uscc
 from xlmv.money import format_yuan
 from xlmv.orgtype import org_type
+from xlmv.parsing import is_blank
 from xlmv.policy import Kind, Policy
 
 
@@ -107,7 +108,7 @@ def form_field_rules(policy: Policy, decl: Declaration) -> Iterator[Finding]:
             code = f"{spec.path}.missing"
         for owner_obj, field in targets:
             value = getattr(owner_obj, attr)
-            if value is None or (isinstance(value, str) and not value.strip()):
+            if is_blank(value):
                 make = _warning if spec.optional else _error
                 yield make(code, field, f"未填写{spec.label}", spec.clause)
 
