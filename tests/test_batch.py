@@ -198,8 +198,8 @@ def test_pro_rata_shares_the_cap_alike(three_applications: Path, tmp_path: Path)
     assert out.total == D("5500000")
     rows = by_product(table(out.output, review.DETAIL))
     granted = [money(rows[n][H.GRANTED]) for n in ("项目一", "项目二", "项目三")]
-    # 500万 × 200/600 each, rounded to the fen only in the cells
-    assert granted == [D("1666666.67")] * 3
+    # 500万 × 200/600 each, by cumulative rounding (1666666.67, 3333333.33, 5000000): the cells sum exactly
+    assert granted == [D("1666666.67"), D("1666666.66"), D("1666666.67")]
     settings = {r["项目"]: r["值"] for r in table(out.output, review.SETTINGS)}
     assert settings[review.SETTING_ALLOCATION] == "pro_rata"
 
