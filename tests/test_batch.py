@@ -98,11 +98,13 @@ def write(folder: Path, name: str, decl: Declaration, changes: dict[str, object]
 
 
 def table(path: Path, sheet: str) -> list[dict[str, object]]:
-    """A review sheet's data rows as header → value (openpyxl's values)."""
-    ws = load_workbook(path)[sheet]
+    """A review sheet's data rows as header → value (the cached values: what a spreadsheet shows)."""
+    ws = load_workbook(path, data_only=True)[sheet]
     rows = list(ws.iter_rows(values_only=True))
-    header = [str(h) if h is not None else "" for h in rows[0]]
-    return [dict(zip(header, r, strict=False)) for r in rows[1:] if any(v is not None for v in r)]
+    at = review.find_header(rows, review.ISSUE_COLUMNS[0].header if sheet == review.ISSUES else H.GROUP_NO)
+    at = at if at >= 0 else review.find_header(rows, review.H.SOURCE)
+    header = [str(h) if h is not None else "" for h in rows[at]]
+    return [dict(zip(header, r, strict=False)) for r in rows[at + 1 :] if any(v is not None for v in r)]
 
 
 def money(value: object) -> Decimal:

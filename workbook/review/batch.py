@@ -7,6 +7,7 @@ not run (no inputs, a bad ledger, an unwritable output)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -20,6 +21,7 @@ from xlmv.findings import Severity
 from xlmv.money import ZERO, format_yuan
 from xlmv.policy import DEFAULT_POLICY, Policy, load_policy
 from xlmv.reward import Allocation
+from xlmv_workbook.review import live
 from xlmv_workbook.review import sheets as review
 from xlmv_workbook.review.caps import (
     compute,
@@ -94,14 +96,21 @@ def run_batch(
     priors, sources = _year_priors(rows, ledger)
     results, groups = compute(policy, [r.input for r in rows], priors, allocation)
 
-    detail = [
-        _ordered(_detail_row(row, result, policy), review.DETAIL_COLUMNS)
-        for row, result in zip(rows, results, strict=True)
-    ]
-    summary = [
-        _ordered(_summary_row(g, sources.get(k, "申报表")), review.SUMMARY_COLUMNS)
-        for k, g in sorted(groups.items(), key=lambda kv: (kv[1].uscc, kv[1].year or 0, kv[0]))
-    ]
+    ordered_groups = sorted(groups.items(), key=lambda kv: (kv[1].uscc, kv[1].year or 0, kv[0]))
+    details = [_detail_row(row, result, policy) for row, result in zip(rows, results, strict=True)]
+    sums = [_summary_row(g, sources.get(k, "申报表")) for k, g in ordered_groups]
+    live.add_live_cells(
+        policy,
+        allocation,
+        [r.input for r in rows],
+        results,
+        groups,
+        details,
+        sums,
+        [k for k, _ in ordered_groups],
+    )
+    detail = [_ordered(values, review.DETAIL_COLUMNS) for values in details]
+    summary = [_ordered(values, review.SUMMARY_COLUMNS) for values in sums]
     issues: list[list[object]] = []
     by_file: dict[str, list[_Row]] = {}
     for row in rows:
@@ -122,6 +131,7 @@ def run_batch(
             review.SETTING_ALLOCATION: allocation.value,
             review.SETTING_LEDGER: ledger.source if ledger is not None else "（未使用）",
         },
+        title=live.title(policy, dt.date.today(), len(outcomes)),
     )
     return BatchResult(
         files=len(outcomes),
