@@ -101,8 +101,12 @@ def table(path: Path, sheet: str) -> list[dict[str, object]]:
     """A review sheet's data rows as header → value (the cached values: what a spreadsheet shows)."""
     ws = load_workbook(path, data_only=True)[sheet]
     rows = list(ws.iter_rows(values_only=True))
-    at = review.find_header(rows, review.ISSUE_COLUMNS[0].header if sheet == review.ISSUES else H.GROUP_NO)
-    at = at if at >= 0 else review.find_header(rows, review.H.SOURCE)
+    first = {
+        review.DETAIL: review.DETAIL_COLUMNS[0].header,
+        review.SUMMARY: review.SUMMARY_COLUMNS[0].header,
+        review.ISSUES: review.ISSUE_COLUMNS[0].header,
+    }.get(sheet, "项目")
+    at = max(review.find_header(rows, first), 0)
     header = [str(h) if h is not None else "" for h in rows[at]]
     return [dict(zip(header, r, strict=False)) for r in rows[at + 1 :] if any(v is not None for v in r)]
 
@@ -410,9 +414,9 @@ def test_text_that_looks_like_a_formula_stays_text(tmp_path: Path) -> None:
     )
     result = run_batch([path], tmp_path / "out.xlsx", jobs=1)
     ws = load_workbook(result.output)[review.DETAIL]
-    company = ws.cell(row=2, column=column(H.COMPANY))
+    company = ws.cell(row=review.FIRST_ROW, column=column(H.COMPANY))
     assert company.value == evil and company.data_type == "s"
-    assert ws.cell(row=2, column=column(H.PRODUCT)).data_type == "s"
+    assert ws.cell(row=review.FIRST_ROW, column=column(H.PRODUCT)).data_type == "s"
 
 
 # ------------------------------------------------------------------------------------------ inputs
@@ -468,25 +472,26 @@ def test_review_workbook_layout(three_applications: Path, tmp_path: Path) -> Non
     assert wb.sheetnames == [review.DETAIL, review.SUMMARY, review.ISSUES, review.SETTINGS]
     assert wb[review.SETTINGS].sheet_state == "hidden"
     ws = wb[review.DETAIL]
-    assert [c.value for c in ws[1]] == [c.header for c in review.DETAIL_COLUMNS]
-    assert ws.freeze_panes == "B2"
+    first, header = review.FIRST_ROW, review.HEADER_ROW
+    assert [c.value for c in ws[header]] == [c.header for c in review.DETAIL_COLUMNS]
+    assert ws.freeze_panes == f"C{first}"
     assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4)
-    assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
-    assert ws.print_title_rows == "$1:$1"
-    amounts = ws.cell(row=1, column=column(H.AMOUNTS)).column_letter
+    amounts = ws.cell(row=header, column=column(H.AMOUNTS)).column_letter
     assert ws.column_dimensions[amounts].hidden
-    assert ws.column_dimensions["A"].width == 36
-    assert ws.cell(row=2, column=column(H.GRANTED)).number_format == "#,##0.00"
-    assert ws.cell(row=2, column=column(H.RATIO)).number_format == "0.00%"
-    assert ws.cell(row=2, column=column(H.DATE)).number_format == "yyyy-mm-dd"
-    assert ws.cell(row=2, column=column(H.RATIO)).fill.fgColor.rgb == "FFFFF2CC"  # editable
+    assert ws.column_dimensions["A"].width == 24
+    assert ws.cell(row=first, column=column(H.GRANTED)).number_format == "#,##0.00"
+    assert ws.cell(row=first, column=column(H.RATIO)).number_format == "0.00%"
+    assert ws.cell(row=first, column=column(H.DATE)).number_format == "yyyy-mm-dd"
+    assert ws.cell(row=first, column=column(H.RATIO)).fill.fgColor.rgb == "FFFFF2CC"  # editable
     (validation,) = ws.data_validations.dataValidation
     assert validation.type == "decimal" and str(validation.sqref).startswith(
-        ws.cell(row=2, column=column(H.RATIO)).coordinate
+        ws.cell(row=first, column=column(H.RATIO)).coordinate
     )
-    assert ws.auto_filter.ref == f"A1:U{ws.max_row}"
+    last = ws.cell(row=header, column=len(review.DETAIL_COLUMNS)).column_letter
+    assert ws.auto_filter.ref == f"A{header}:{last}{ws.max_row}"
     for sheet in (review.SUMMARY, review.ISSUES):
-        assert wb[sheet].freeze_panes in ("A2", "B2") and wb[sheet].page_setup.orientation == "landscape"
+        assert wb[sheet].freeze_panes in (f"A{first}", f"B{first}")
+        assert wb[sheet].page_setup.orientation == "landscape"
 
 
 # ----------------------------------------------------------------------------------- exit codes

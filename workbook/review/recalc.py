@@ -55,7 +55,7 @@ def _cell_ref(sheet: str, row: int, column: int) -> str:
 
 
 def _columns(
-    book: ReviewBook, sheet: str, header: Sequence[object], wanted: Sequence[review.Column]
+    book: ReviewBook, sheet: str, header: Sequence[object], wanted: Sequence[review.Column], row: int = 1
 ) -> dict[str, int]:
     index = review.header_index(header)
     found = {c.header: index.get(review.header_key(c.header)) for c in wanted}
@@ -63,7 +63,7 @@ def _columns(
     if missing:
         raise WorkbookError(
             book.source,
-            f"工作表“{sheet}”第 1 行缺少列标题：{'、'.join(missing)}；重算按列标题查找各列，请恢复原标题",
+            f"工作表“{sheet}”第 {row} 行缺少列标题：{'、'.join(missing)}；重算按列标题查找各列，请恢复原标题",
         )
     return {h: n for h, n in found.items() if n is not None}
 
@@ -196,7 +196,7 @@ def _read_rows(
     if not table:
         raise WorkbookError(book.source, f"工作表“{review.DETAIL}”为空，无法重算")
     top = max(review.find_header(table, H.SOURCE), 0)
-    at = _columns(book, review.DETAIL, table[top], review.DETAIL_COLUMNS)
+    at = _columns(book, review.DETAIL, table[top], review.DETAIL_COLUMNS, top + 1)
     rows: list[RowInput] = []
     sheet_rows: list[int] = []
     for number, values in enumerate(table[top + 1 :], start=top + 2):
@@ -216,7 +216,7 @@ def _read_priors(
     if not table:
         raise WorkbookError(book.source, f"工作表“{review.SUMMARY}”为空，无法重算")
     top = max(review.find_header(table, H.GROUP), 0)
-    at = _columns(book, review.SUMMARY, table[top], review.SUMMARY_COLUMNS)
+    at = _columns(book, review.SUMMARY, table[top], review.SUMMARY_COLUMNS, top + 1)
     priors: dict[str, Decimal] = {}
     where: dict[str, int] = {}
     last = top + 1
