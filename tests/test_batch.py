@@ -478,7 +478,7 @@ def test_review_workbook_layout(three_applications: Path, tmp_path: Path) -> Non
     assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4)
     amounts = ws.cell(row=header, column=column(H.AMOUNTS)).column_letter
     assert ws.column_dimensions[amounts].hidden
-    assert ws.column_dimensions["A"].width == 24
+    assert ws.column_dimensions["A"].width == 20
     assert ws.cell(row=first, column=column(H.GRANTED)).number_format == "#,##0.00"
     assert ws.cell(row=first, column=column(H.RATIO)).number_format == "0.00%"
     assert ws.cell(row=first, column=column(H.DATE)).number_format == "yyyy-mm-dd"

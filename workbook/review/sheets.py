@@ -166,8 +166,8 @@ def _with_hidden(columns: tuple[Column, ...]) -> tuple[Column, ...]:
 # ratio, granted, status, check); the rest follow on a second printed page with A:B repeated.
 DETAIL_COLUMNS: tuple[Column, ...] = _with_hidden(
     (
-        Column(H.COMPANY, 24),
-        Column(H.PRODUCT, 20),
+        Column(H.COMPANY, 20),
+        Column(H.PRODUCT, 16),
         Column(H.KIND, 10),
         Column(H.CLAIMED, 15, MONEY),
         Column(H.TIER, 8),
@@ -176,17 +176,17 @@ DETAIL_COLUMNS: tuple[Column, ...] = _with_hidden(
         Column(H.CAPPED, 15, MONEY, computed=True, live=True),
         Column(H.GRANTED, 16, MONEY, computed=True, live=True),
         Column(H.STATUS, 8),
-        Column(H.CHECK, 15, computed=True),
+        Column(H.CHECK, 14, computed=True),
         Column(H.PRIOR, 17, MONEY, editable=True),
         Column(H.BATCH_PRIOR, 17, MONEY, computed=True, live=True),
         Column(H.PRIOR_SOURCE, 9),
         Column(H.ISSUE_COUNT, 7, "0"),
-        Column(H.SOURCE, 36),
+        Column(H.SOURCE, 30),
         Column(H.USCC, 21),
         Column(H.YEAR, 9, "0"),
         Column(H.SLOT, 8, "0"),
         Column(H.DATE, 11, styles.DATE_FORMAT),
-        Column(H.NOTE, 40),
+        Column(H.NOTE, 30),
         Column(H.AMOUNTS, 30, "@", hidden=True),
         Column(H.SCALED, 15, MONEY, computed=True, hidden=True, live=True),
         Column(H.ORDER, 8, "0", computed=True, hidden=True),
@@ -197,6 +197,7 @@ DETAIL_COLUMNS: tuple[Column, ...] = _with_hidden(
 )
 DETAIL_PRINTED = DETAIL_COLUMNS.index(next(c for c in DETAIL_COLUMNS if c.header == H.NOTE)) + 1
 DETAIL_FIRST_PAGE = DETAIL_COLUMNS.index(next(c for c in DETAIL_COLUMNS if c.header == H.CHECK)) + 1
+DETAIL_SECOND_PAGE = DETAIL_COLUMNS.index(next(c for c in DETAIL_COLUMNS if c.header == H.SOURCE)) + 1
 SUMMARY_COLUMNS: tuple[Column, ...] = _with_hidden(
     (
         Column(H.ENTERPRISE, 28),
@@ -293,7 +294,7 @@ _COMPUTED_FILL = PatternFill(fill_type="solid", fgColor=styles.COMPUTED_FILL)
 _HEADER_ALIGN = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 
-_TITLE_FONT = Font(name=styles.FONT_NAME, bold=True, size=13)
+_TITLE_FONT = Font(name=styles.FONT_NAME, bold=True, size=11)
 
 
 def _sheet(ws: Worksheet, columns: Sequence[Column], rows: int, title: str, printed: int) -> None:
@@ -323,12 +324,17 @@ def _sheet(ws: Worksheet, columns: Sequence[Column], rows: int, title: str, prin
     area = f"A{TITLE_ROW}:{get_column_letter(printed)}{last_row}"
     styles.page_setup(ws, area, landscape=True, title_rows=f"{TITLE_ROW}:{HEADER_ROW}")
     if ws.title == DETAIL:
-        # Across pages instead of 4 pt type: the sign-off columns on the first page, the rest on the
-        # next, with company and product (A:B) and the title and header rows repeated on every page.
+        # Across pages at 75 % instead of 4 pt type: the sign-off columns (company … 核对) on the first
+        # page, the rest on two more, with company and product (A:B) and the title and header rows
+        # repeated on every page; the title wraps inside A1:B1 so that it shows whole on each.
         ws.sheet_properties.pageSetUpPr.fitToPage = False
         ws.page_setup.scale = 75
         ws.print_title_cols = "A:B"
         ws.col_breaks.append(Break(id=DETAIL_FIRST_PAGE))
+        ws.col_breaks.append(Break(id=DETAIL_SECOND_PAGE))
+        ws.merge_cells(start_row=TITLE_ROW, start_column=1, end_row=TITLE_ROW, end_column=2)
+        ws.cell(row=TITLE_ROW, column=1).alignment = Alignment(wrap_text=True, vertical="center")
+        ws.row_dimensions[TITLE_ROW].height = 40
 
 
 # --- the data rows, written as XML directly (openpyxl's writer takes ~20 µs a cell) -------------------
