@@ -28,7 +28,7 @@ from xlmv_workbook.review.caps import (
 )
 from xlmv_workbook.review.inputs import collect_inputs
 from xlmv_workbook.review.ledger import Ledger, LedgerError, read_ledger
-from xlmv_workbook.review.reading import read_all
+from xlmv_workbook.review.reading import FileOutcome, read_all
 from xlmv_workbook.review.rows import (
     _detail_row,
     _duplicates,
@@ -90,6 +90,18 @@ def run_batch(
         raise BatchError("没有找到申报表（.xlsx/.xlsm）：请给出申报表文件或包含申报表的文件夹")
     jobs = jobs or os.cpu_count() or 1
     outcomes = read_all(paths, jobs, None if progress is None else lambda n: progress(n, len(paths)))
+    return write_outcomes(outcomes, target, policy=policy, ledger=ledger, allocation=allocation)
+
+
+def write_outcomes(
+    outcomes: Sequence[FileOutcome],
+    target: Path,
+    *,
+    policy: Policy,
+    ledger: Ledger | None = None,
+    allocation: Allocation = Allocation.IN_ORDER,
+) -> BatchResult:
+    """The review workbook of files already read (``reading.read_all``): rows, caps, live formulas."""
     rows = _rows(outcomes, policy, ledger)
     for row, issue in _duplicates(rows):
         row.batch_issues.append(issue)
