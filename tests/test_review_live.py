@@ -401,3 +401,54 @@ def test_render_the_edited_detail_sheet(
         [pdftoppm, "-r", "60", "-png", "-f", "1", "-l", "2", str(pdf), str(ARTEFACTS / "复核明细")],
         check=True,
     )
+
+
+# ------------------------------------------------------------------------------ paper and the demo
+
+
+def test_every_review_sheet_has_a_title_row_and_prints_readably(sample: dict[Allocation, Path]) -> None:
+    """Issue 14: a title row (batch date, policy version, number of files) on every review sheet;
+    复核明细 across pages at 75 % with the key columns and header rows repeated, not squeezed to 4 pt."""
+    wb = load_workbook(sample[Allocation.IN_ORDER])
+    today = dt.date.today().isoformat()
+    for name in (review.DETAIL, review.SUMMARY, review.ISSUES):
+        ws = wb[name]
+        title = str(ws.cell(row=review.TITLE_ROW, column=1).value)
+        assert title.startswith(name) and today in title and "2024.1" in title and "申报文件 6 个" in title
+        assert ws.print_title_rows == "$1:$2"
+        scale = ws.page_setup.scale if not ws.sheet_properties.pageSetUpPr.fitToPage else None
+        assert scale is None or scale >= 60
+    ws = wb[review.DETAIL]
+    assert ws.print_title_cols == "$A:$B"
+    assert [c.header for c in review.DETAIL_COLUMNS[:2]] == [H.COMPANY, H.PRODUCT]
+    assert not ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.scale == 75
+    first_page = [c.header for c in review.DETAIL_COLUMNS[: ws.col_breaks.brk[0].id]]
+    signed = [H.COMPANY, H.PRODUCT, H.KIND, H.CLAIMED, H.TIER, H.MAX_REWARD, H.RATIO, H.GRANTED, H.STATUS]
+    assert set(signed) <= set(first_page) and len(first_page) <= 11
+    assert all(not c.hidden for c in review.DETAIL_COLUMNS[: review.DETAIL_PRINTED])
+
+
+def test_the_demo_review_workbook_updates_itself_in_libreoffice(
+    soffice: str, lo_profile: str, tmp_path: Path
+) -> None:
+    from xlmv_workbook.demo import run_demo
+
+    result = run_demo(tmp_path / "示例", say=lambda _: None)
+    assert result.review is not None
+    wb = load_workbook(result.review)
+    ws = wb[review.DETAIL]
+    row = next(
+        r
+        for r in range(FIRST_ROW, ws.max_row + 1)
+        if str(ws.cell(row=r, column=col(H.GRANTED)).value or "").startswith("=")
+    )
+    ws.cell(row=row, column=col(H.RATIO)).value = 0.5
+    edited = tmp_path / "edited" / "复核汇总.xlsx"
+    edited.parent.mkdir()
+    wb.save(edited)
+    before = live_cells(result.review)
+    (out,) = convert(soffice, lo_profile, "xlsx", [edited], tmp_path / "lo")
+    after = live_cells(out)
+    assert after[(review.DETAIL, row, H.SCALED)] != before[(review.DETAIL, row, H.SCALED)]
+    assert checks(out)[row] == formulas.LIVE
+    assert differences(out, engine(edited, tmp_path / "engine")) == []
