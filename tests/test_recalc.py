@@ -491,3 +491,18 @@ def test_the_macro_recalculates_the_calling_book(reviewed: Path, monkeypatch: py
     monkeypatch.setattr(xlwings.Book, "caller", staticmethod(lambda: fake), raising=False)
     xlmv_udfs.MV_RECALC()
     assert any(entry[0] == "value" for entry in fake.log)
+
+
+def test_the_macro_restores_an_overwritten_formula(reviewed: Path) -> None:
+    """MV_RECALC (XlwingsReview) finds a number typed over a formula through Range.Formula, reports
+    the cell and writes the formula back."""
+    fake = FakeBook(reviewed)
+    cell = (review.FIRST_ROW + 1, column(H.GRANTED))
+    fake.sheets[review.DETAIL].cells[cell] = 999.0
+    summary = recalc_book(XlwingsReview(fake))
+    ref = f"{review.DETAIL}!{get_column_letter(cell[1])}{cell[0]}"
+    assert [r for r in summary.restored if r.startswith(ref)] == [
+        f"{ref}（{H.GRANTED}：公式被改为数值 999.0）"
+    ]
+    restored = fake.sheets[review.DETAIL].cells[cell]
+    assert isinstance(restored, str) and restored.startswith("=ROUND(")
