@@ -506,3 +506,18 @@ def test_the_macro_restores_an_overwritten_formula(reviewed: Path) -> None:
     ]
     restored = fake.sheets[review.DETAIL].cells[cell]
     assert isinstance(restored, str) and restored.startswith("=ROUND(")
+
+
+def test_an_old_review_workbook_without_formula_columns(
+    capsys: pytest.CaptureFixture[str], reviewed: Path
+) -> None:
+    wb = load_workbook(reviewed)
+    ws = wb[review.DETAIL]
+    for cell in ws[review.HEADER_ROW]:
+        if cell.value == H.CHECK or str(cell.value).startswith(
+            (review.ENGINE_PREFIX, review.SNAPSHOT_PREFIX)
+        ):
+            cell.value = None
+    wb.save(reviewed)
+    code, _, err = recalc(capsys, reviewed)
+    assert code == 2 and "旧版 xlmv batch 生成" in err and "核对" in err

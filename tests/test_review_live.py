@@ -79,6 +79,7 @@ def sample_inputs(folder: Path) -> Path:
         ),
     )
     write(folder, "乙.xlsx", application(B, "乙公司", dt.date(2025, 3, 31), private("乙项目", "2500000")))
+    (folder / "坏.xlsx").write_bytes(b"not a workbook")  # a row that takes no part
     return folder
 
 
@@ -414,7 +415,7 @@ def test_every_review_sheet_has_a_title_row_and_prints_readably(sample: dict[All
     for name in (review.DETAIL, review.SUMMARY, review.ISSUES):
         ws = wb[name]
         title = str(ws.cell(row=review.TITLE_ROW, column=1).value)
-        assert title.startswith(name) and today in title and "2024.1" in title and "申报文件 6 个" in title
+        assert title.startswith(name) and today in title and "2024.1" in title and "申报文件 7 个" in title
         assert ws.print_title_rows == "$1:$2"
         scale = ws.page_setup.scale if not ws.sheet_properties.pageSetUpPr.fitToPage else None
         assert scale is None or scale >= 60

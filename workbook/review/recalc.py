@@ -60,6 +60,13 @@ def _columns(
     index = review.header_index(header)
     found = {c.header: index.get(review.header_key(c.header)) for c in wanted}
     missing = [h for h, n in found.items() if n is None]
+    live = {c.header for c in wanted if c.live or c.hidden or c.header == H.CHECK}
+    if missing and set(missing) <= live and len(missing) > 1:
+        raise WorkbookError(
+            book.source,
+            f"工作表“{sheet}”缺少公式列（{'、'.join(missing)}）：此复核汇总表由旧版 xlmv batch 生成，"
+            "请用 xlmv batch 重新生成（可带 --ledger 台账）",
+        )
     if missing:
         raise WorkbookError(
             book.source,

@@ -66,7 +66,7 @@ SUMMARY = "按企业汇总"
 ISSUES = "问题清单"
 SETTINGS = "xlmv复核设置"
 KIND = "xlmv-review"
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"  # 2: title row, live formulas, engine values and snapshots
 
 MONEY = styles.MONEY_FORMAT
 PERCENT = "0.00%"
