@@ -12,6 +12,7 @@ prior. Every check runs for both allocation rules.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 import subprocess
 from decimal import Decimal
@@ -453,3 +454,79 @@ def test_the_demo_review_workbook_updates_itself_in_libreoffice(
     assert after[(review.DETAIL, row, H.SCALED)] != before[(review.DETAIL, row, H.SCALED)]
     assert checks(out)[row] == formulas.LIVE
     assert differences(out, engine(edited, tmp_path / "engine")) == []
+
+
+def test_a_ratio_typed_in_libreoffice_updates_the_sheet(soffice: str, tmp_path: Path) -> None:
+    """The interactive case: LibreOffice opens the demo's review workbook as it is by default (cached
+    values, no recalculation on load), a reviewer types 50 % into 审定比例, and LibreOffice's own
+    dependency tracking updates the row, the enterprise's other rows and 按企业汇总 — to what
+    ``xlmv recalc`` computes for the same edit."""
+    python = shutil.which("python3", path="/usr/bin:/usr/local/bin")
+    probe = subprocess.run([python or "python3", "-c", "import uno"], capture_output=True, check=False)
+    if python is None or probe.returncode != 0:
+        require_tool(
+            "python3-uno-missing", "LibreOffice's Python bridge drives an edit (apt-get install python3-uno)"
+        )
+    from xlmv_workbook.demo import run_demo
+
+    result = run_demo(tmp_path / "示例", say=lambda _: None)
+    assert result.review is not None
+    wb = load_workbook(result.review)
+    ws = wb[review.DETAIL]
+    row = next(
+        r
+        for r in range(FIRST_ROW, ws.max_row + 1)
+        if str(ws.cell(row=r, column=col(H.GRANTED)).value or "").startswith("=")
+    )
+    ratio = f"{review.DETAIL}!{ws.cell(row=row, column=col(H.RATIO)).coordinate}"
+    keys = {
+        (review.DETAIL, r, h): f"{review.DETAIL}!{ws.cell(row=r, column=col(h)).coordinate}"
+        for r in range(FIRST_ROW, ws.max_row + 1)
+        for h in (*formulas.DETAIL_LIVE, H.CHECK)
+    }
+    summary = wb[review.SUMMARY]
+    keys |= {
+        (
+            review.SUMMARY,
+            r,
+            h,
+        ): f"{review.SUMMARY}!{summary.cell(row=r, column=col(h, review.SUMMARY_COLUMNS)).coordinate}"
+        for r in range(FIRST_ROW, summary.max_row + 1)
+        for h in (*formulas.SUMMARY_LIVE, H.CHECK)
+    }
+    request = {"edits": {ratio: 0.5}, "read": list(keys.values())}
+    done = subprocess.run(
+        [
+            python,
+            str(Path(__file__).with_name("uno_edit.py")),
+            soffice,
+            profile(tmp_path / "lo", 1),
+            str(result.review),
+            json.dumps(request),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    shown = json.loads(done.stdout)["after"]
+
+    ws.cell(row=row, column=col(H.RATIO)).value = 0.5
+    edited = tmp_path / "edited" / "复核汇总.xlsx"
+    edited.parent.mkdir()
+    wb.save(edited)
+    expected = live_cells(engine(edited, tmp_path / "engine"))
+    original = live_cells(result.review)
+    assert expected[(review.DETAIL, row, H.SCALED)] != original[(review.DETAIL, row, H.SCALED)]
+    for (sheet, r, h), key in keys.items():
+        number, text, error = shown[key]
+        assert error == 0, key
+        if h == H.CHECK:
+            if text:
+                assert text in (formulas.OK, formulas.LIVE), key
+            continue
+        want = expected[(sheet, r, h)]
+        got = text if h == H.BINDING or want is None else D(repr(number)).quantize(FEN)
+        assert got == (want if want is not None else ""), key
+    assert shown[keys[(review.DETAIL, row, H.CHECK)]][1] == formulas.LIVE
