@@ -530,3 +530,27 @@ def test_a_ratio_typed_in_libreoffice_updates_the_sheet(soffice: str, tmp_path: 
         got = text if h == H.BINDING or want is None else D(repr(number)).quantize(FEN)
         assert got == (want if want is not None else ""), key
     assert shown[keys[(review.DETAIL, row, H.CHECK)]][1] == formulas.LIVE
+
+
+def test_a_deleted_row_is_structure_and_recalc_rewrites_the_formulas(
+    capsys: pytest.CaptureFixture[str],
+    soffice: str,
+    lo_profile: str,
+    sample: dict[Allocation, Path],
+    tmp_path: Path,
+) -> None:
+    """A withdrawn application's row deleted: the chains and ranges no longer fit; check-review says so,
+    recalc rewrites every formula, and LibreOffice then agrees with the engine again."""
+    path = tmp_path / "deleted.xlsx"
+    shutil.copy(sample[Allocation.PRO_RATA], path)
+    wb = load_workbook(path)
+    ws = wb[review.DETAIL]
+    ws.delete_rows(find_row(ws, "项目二", "2.xlsx"))
+    wb.save(path)
+    assert main(["check-review", str(path)]) == 1
+    assert "行已增删或移动" in capsys.readouterr().out
+    assert main(["recalc", str(path)]) == 0
+    assert "已按新的行结构重写全部公式" in capsys.readouterr().out
+    (out,) = convert(soffice, lo_profile, "xlsx", [path], tmp_path / "lo")
+    assert differences(out, path) == []
+    assert set(checks(out).values()) <= {formulas.OK, None}
