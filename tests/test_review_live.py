@@ -554,3 +554,15 @@ def test_a_deleted_row_is_structure_and_recalc_rewrites_the_formulas(
     (out,) = convert(soffice, lo_profile, "xlsx", [path], tmp_path / "lo")
     assert differences(out, path) == []
     assert set(checks(out).values()) <= {formulas.OK, None}
+
+
+def test_formulas_compare_as_spreadsheets_rewrite_them() -> None:
+    """LibreOffice and Gnumeric save the same formula differently; it still counts as intact."""
+    from xlmv_workbook.review.restore import normalise
+
+    ours = "=ROUND(SUMIFS('按企业汇总'!$F$3:$F$4,'按企业汇总'!$L$3:$L$4,Y3)*0.1,2)"
+    assert normalise(ours) == normalise(
+        "ROUND(SUMIFS(按企业汇总!$F$3:$F$4, 按企业汇总!$L$3:$L$4, Y3)*0.100000000000000000001, 2)"
+    )
+    assert normalise(ours) != normalise(ours.replace("0.1", "0.2"))
+    assert normalise("=H5+H9") != normalise("=H5+H19")
