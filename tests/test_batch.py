@@ -98,11 +98,17 @@ def write(folder: Path, name: str, decl: Declaration, changes: dict[str, object]
 
 
 def table(path: Path, sheet: str) -> list[dict[str, object]]:
-    """A review sheet's data rows as header → value (openpyxl's values)."""
-    ws = load_workbook(path)[sheet]
+    """A review sheet's data rows as header → value (the cached values: what a spreadsheet shows)."""
+    ws = load_workbook(path, data_only=True)[sheet]
     rows = list(ws.iter_rows(values_only=True))
-    header = [str(h) if h is not None else "" for h in rows[0]]
-    return [dict(zip(header, r, strict=False)) for r in rows[1:] if any(v is not None for v in r)]
+    first = {
+        review.DETAIL: review.DETAIL_COLUMNS[0].header,
+        review.SUMMARY: review.SUMMARY_COLUMNS[0].header,
+        review.ISSUES: review.ISSUE_COLUMNS[0].header,
+    }.get(sheet, "项目")
+    at = max(review.find_header(rows, first), 0)
+    header = [str(h) if h is not None else "" for h in rows[at]]
+    return [dict(zip(header, r, strict=False)) for r in rows[at + 1 :] if any(v is not None for v in r)]
 
 
 def money(value: object) -> Decimal:
@@ -198,8 +204,8 @@ def test_pro_rata_shares_the_cap_alike(three_applications: Path, tmp_path: Path)
     assert out.total == D("5500000")
     rows = by_product(table(out.output, review.DETAIL))
     granted = [money(rows[n][H.GRANTED]) for n in ("项目一", "项目二", "项目三")]
-    # 500万 × 200/600 each, rounded to the fen only in the cells
-    assert granted == [D("1666666.67")] * 3
+    # 500万 × 200/600 each, by cumulative rounding (1666666.67, 3333333.33, 5000000): the cells sum exactly
+    assert granted == [D("1666666.67"), D("1666666.66"), D("1666666.67")]
     settings = {r["项目"]: r["值"] for r in table(out.output, review.SETTINGS)}
     assert settings[review.SETTING_ALLOCATION] == "pro_rata"
 
@@ -408,9 +414,9 @@ def test_text_that_looks_like_a_formula_stays_text(tmp_path: Path) -> None:
     )
     result = run_batch([path], tmp_path / "out.xlsx", jobs=1)
     ws = load_workbook(result.output)[review.DETAIL]
-    company = ws.cell(row=2, column=column(H.COMPANY))
+    company = ws.cell(row=review.FIRST_ROW, column=column(H.COMPANY))
     assert company.value == evil and company.data_type == "s"
-    assert ws.cell(row=2, column=column(H.PRODUCT)).data_type == "s"
+    assert ws.cell(row=review.FIRST_ROW, column=column(H.PRODUCT)).data_type == "s"
 
 
 # ------------------------------------------------------------------------------------------ inputs
@@ -466,25 +472,26 @@ def test_review_workbook_layout(three_applications: Path, tmp_path: Path) -> Non
     assert wb.sheetnames == [review.DETAIL, review.SUMMARY, review.ISSUES, review.SETTINGS]
     assert wb[review.SETTINGS].sheet_state == "hidden"
     ws = wb[review.DETAIL]
-    assert [c.value for c in ws[1]] == [c.header for c in review.DETAIL_COLUMNS]
-    assert ws.freeze_panes == "B2"
+    first, header = review.FIRST_ROW, review.HEADER_ROW
+    assert [c.value for c in ws[header]] == [c.header for c in review.DETAIL_COLUMNS]
+    assert ws.freeze_panes == f"C{first}"
     assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4)
-    assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
-    assert ws.print_title_rows == "$1:$1"
-    amounts = ws.cell(row=1, column=column(H.AMOUNTS)).column_letter
+    amounts = ws.cell(row=header, column=column(H.AMOUNTS)).column_letter
     assert ws.column_dimensions[amounts].hidden
-    assert ws.column_dimensions["A"].width == 36
-    assert ws.cell(row=2, column=column(H.GRANTED)).number_format == "#,##0.00"
-    assert ws.cell(row=2, column=column(H.RATIO)).number_format == "0.00%"
-    assert ws.cell(row=2, column=column(H.DATE)).number_format == "yyyy-mm-dd"
-    assert ws.cell(row=2, column=column(H.RATIO)).fill.fgColor.rgb == "FFFFF2CC"  # editable
+    assert ws.column_dimensions["A"].width == 20
+    assert ws.cell(row=first, column=column(H.GRANTED)).number_format == "#,##0.00"
+    assert ws.cell(row=first, column=column(H.RATIO)).number_format == "0.00%"
+    assert ws.cell(row=first, column=column(H.DATE)).number_format == "yyyy-mm-dd"
+    assert ws.cell(row=first, column=column(H.RATIO)).fill.fgColor.rgb == "FFFFF2CC"  # editable
     (validation,) = ws.data_validations.dataValidation
     assert validation.type == "decimal" and str(validation.sqref).startswith(
-        ws.cell(row=2, column=column(H.RATIO)).coordinate
+        ws.cell(row=first, column=column(H.RATIO)).coordinate
     )
-    assert ws.auto_filter.ref == f"A1:U{ws.max_row}"
+    last = ws.cell(row=header, column=len(review.DETAIL_COLUMNS)).column_letter
+    assert ws.auto_filter.ref == f"A{header}:{last}{ws.max_row}"
     for sheet in (review.SUMMARY, review.ISSUES):
-        assert wb[sheet].freeze_panes in ("A2", "B2") and wb[sheet].page_setup.orientation == "landscape"
+        assert wb[sheet].freeze_panes in (f"A{first}", f"B{first}")
+        assert wb[sheet].page_setup.orientation == "landscape"
 
 
 # ----------------------------------------------------------------------------------- exit codes

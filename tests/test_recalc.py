@@ -18,11 +18,13 @@ from openpyxl import load_workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.comments import Comment
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from test_batch import A, B, D, column, money, table, three_applications  # noqa: F401 - a fixture
 from workbooks import sha256, write_workbook
 
 from xlmv.cli import main
+from xlmv_workbook.review import formulas
 from xlmv_workbook.review import sheets as review
 from xlmv_workbook.review.batch import run_batch
 from xlmv_workbook.review.recalc import recalc_book
@@ -63,7 +65,7 @@ def review_edits(path: Path) -> None:
     ws.cell(row=row, column=column(H.RATIO)).value = 0.5
     ws.cell(row=row, column=column(H.PRODUCT)).comment = Comment("材料待补", "评审甲")
     extra = len(review.DETAIL_COLUMNS) + 2
-    ws.cell(row=1, column=extra).value = "评审意见"
+    ws.cell(row=review.HEADER_ROW, column=extra).value = "评审意见"
     ws.cell(row=row, column=extra).value = "=K3*2"
     ws.cell(row=row + 1, column=extra).value = "同意"
     ws.cell(row=row, column=column(H.COMPANY)).number_format = "@"
@@ -127,8 +129,8 @@ def test_rows_in_any_order_give_the_same_result(capsys: pytest.CaptureFixture[st
     """The allocation follows the application dates in the rows, not where the rows are."""
     wb = load_workbook(reviewed)
     ws = wb[review.DETAIL]
-    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=2)]
-    for r, values in enumerate(reversed(rows), start=2):
+    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=review.FIRST_ROW)]
+    for r, values in enumerate(reversed(rows), start=review.FIRST_ROW):
         for c, value in enumerate(values, start=1):
             ws.cell(row=r, column=c).value = value
     wb.save(reviewed)
@@ -143,9 +145,11 @@ def test_allocation_setting_in_the_workbook(capsys: pytest.CaptureFixture[str], 
             cells[1].value = "pro_rata"
     wb.save(reviewed)
     assert recalc(capsys, reviewed)[0] == 0
-    assert {n: g for n, g in granted(reviewed).items() if n.startswith("项目")} == dict.fromkeys(
-        ("项目一", "项目二", "项目三"), D("1666666.67")
-    )
+    assert {n: g for n, g in granted(reviewed).items() if n.startswith("项目")} == {
+        "项目一": D("1666666.67"),  # cumulative rounding in order of application: the second gets .66
+        "项目二": D("1666666.66"),
+        "项目三": D("1666666.67"),
+    }
 
 
 def test_a_deleted_summary_row_comes_back(capsys: pytest.CaptureFixture[str], reviewed: Path) -> None:
@@ -264,20 +268,26 @@ def test_an_unusable_input_names_its_cell(
 ) -> None:
     wb = load_workbook(reviewed)
     ws = wb[review.DETAIL]
-    ws.cell(row=3, column=column(H.RATIO)).value = value
+    row = review.FIRST_ROW + 1
+    ws.cell(row=row, column=column(H.RATIO)).value = value
     wb.save(reviewed)
     before = sha256(reviewed)
     code, _, err = recalc(capsys, reviewed)
-    assert code == 2 and f"{review.DETAIL}!K3" in err and fragment in err and str(reviewed) in err
+    assert (
+        code == 2
+        and f"{review.DETAIL}!{get_column_letter(column(H.RATIO))}{row}" in err
+        and fragment in err
+        and str(reviewed) in err
+    )
     assert sha256(reviewed) == before
 
 
 def test_a_bad_prior_in_the_summary(capsys: pytest.CaptureFixture[str], reviewed: Path) -> None:
     wb = load_workbook(reviewed)
-    wb[review.SUMMARY]["F2"] = "很多"
+    wb[review.SUMMARY]["F3"] = "很多"
     wb.save(reviewed)
     code, _, err = recalc(capsys, reviewed)
-    assert code == 2 and f"{review.SUMMARY}!F2" in err and "金额无效" in err
+    assert code == 2 and f"{review.SUMMARY}!F3" in err and "金额无效" in err
 
 
 def test_not_a_review_workbook(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -290,7 +300,7 @@ def test_not_a_review_workbook(capsys: pytest.CaptureFixture[str], tmp_path: Pat
 
 def test_a_renamed_header_is_named(capsys: pytest.CaptureFixture[str], reviewed: Path) -> None:
     wb = load_workbook(reviewed)
-    wb[review.DETAIL].cell(row=1, column=column(H.RATIO)).value = "比例"
+    wb[review.DETAIL].cell(row=review.HEADER_ROW, column=column(H.RATIO)).value = "比例"
     wb.save(reviewed)
     code, _, err = recalc(capsys, reviewed)
     assert code == 2 and "缺少列标题：审定比例" in err
@@ -354,12 +364,18 @@ class FakeRange:
         for r, row in enumerate(rows):
             for c, item in enumerate(row):
                 assert not isinstance(item, Decimal), "COM takes floats, not Decimal"
-                assert not (isinstance(item, str) and item.startswith("=")), "a formula was written"
+                formula_column = (self.sheet.name, self.top[1]) in self.sheet.book.formula_columns
+                assert formula_column or not (isinstance(item, str) and item.startswith("=")), "a formula"
                 key = (self.top[0] + r, self.top[1] + c)
                 if item is None:
                     self.sheet.cells.pop(key, None)
                 else:
                     self.sheet.cells[key] = item.removeprefix("'") if isinstance(item, str) else item
+
+    @property
+    def formula(self) -> tuple[tuple[object, ...], ...]:
+        """Excel's Range.Formula: a formula cell's formula, a constant as its text, "" when empty."""
+        return tuple(tuple("" if v is None else v for v in row) for row in self.value)
 
     @property
     def number_format(self) -> str:
@@ -403,6 +419,14 @@ class FakeBook:
         self.name = path.name
         self.fullname = str(path)
         self.log: list[tuple[object, ...]] = []
+        self.formula_columns = {
+            (sheet, [c.header for c in columns].index(h) + 1)
+            for sheet, columns, headers in (
+                (review.DETAIL, review.DETAIL_COLUMNS, formulas.DETAIL_FORMULAS),
+                (review.SUMMARY, review.SUMMARY_COLUMNS, formulas.SUMMARY_FORMULAS),
+            )
+            for h in headers
+        }
         sheets = []
         for ws in load_workbook(path).worksheets:
             sheet = FakeSheet(self, ws.title)
@@ -448,10 +472,11 @@ def test_recalc_book_inside_excel_matches_the_file_path(reviewed: Path, tmp_path
 
 def test_recalc_book_reports_a_bad_cell_before_writing(reviewed: Path) -> None:
     fake = FakeBook(reviewed)
-    fake.sheets[review.DETAIL].cells[(2, column(H.PRIOR))] = "-5"
+    fake.sheets[review.DETAIL].cells[(review.FIRST_ROW, column(H.PRIOR))] = "-5"
     with pytest.raises(WorkbookError) as caught:
         recalc_book(XlwingsReview(fake))
-    assert re.search(rf"{review.DETAIL}!P2：.*金额不能为负数", str(caught.value))
+    cell = f"{get_column_letter(column(H.PRIOR))}{review.FIRST_ROW}"
+    assert re.search(rf"{review.DETAIL}!{cell}：.*金额不能为负数", str(caught.value))
     assert fake.log == []
 
 
@@ -466,18 +491,53 @@ def test_the_macro_recalculates_the_calling_book(reviewed: Path, monkeypatch: py
     monkeypatch.setattr(xlwings.Book, "caller", staticmethod(lambda: fake), raising=False)
     xlmv_udfs.MV_RECALC()
     detail = fake.sheets[review.DETAIL].cells
-    rows = {detail[(r, column(H.PRODUCT))]: r for (r, c) in list(detail) if c == column(H.PRODUCT) and r > 1}
+    # the macro writes formulas; the engine's own figures are in the hidden 引擎值 columns
+    at = {v: c for (r, c), v in detail.items() if r == review.HEADER_ROW}
+    product_at = at[H.PRODUCT]
+    rows = {detail[(r, c)]: r for (r, c) in list(detail) if c == product_at and r >= review.FIRST_ROW}
     # A's year cap 500万 less the 100万 recorded leaves 400万, granted in order of application date:
     # 项目三 (20 Feb) 200万, 项目二 (5 Mar, halved) 100万, 项目一 (10 Mar) 200万 of which 100万 remain;
     # B's private 300万 → 200万 × 20% + 100万 × 10% = 50万.
-    assert {name: detail[(r, column(H.GRANTED))] for name, r in rows.items()} == {
+    granted_at = at[review.engine_header(H.GRANTED)]
+    assert {name: detail[(r, granted_at)] for name, r in rows.items()} == {
         "项目三": 2_000_000.0,
         "项目二": 1_000_000.0,
         "项目一": 1_000_000.0,
         "乙项目": 500_000.0,
     }
-    assert detail[(rows["项目二"], column(H.CAPPED))] == 1_000_000.0  # 200万 × 50%
+    assert detail[(rows["项目二"], at[review.engine_header(H.CAPPED)])] == 1_000_000.0  # 200万 × 50%
     summary = fake.sheets[review.SUMMARY].cells
-    total_at = [c.header for c in review.SUMMARY_COLUMNS].index(H.TOTAL) + 1
-    totals = sorted(v for (r, c), v in summary.items() if c == total_at and r > 1)
+    at_summary = {v: c for (r, c), v in summary.items() if r == review.HEADER_ROW}
+    total_at = at_summary[review.engine_header(H.TOTAL)]
+    totals = sorted(v for (r, c), v in summary.items() if c == total_at and r >= review.FIRST_ROW)
     assert totals == [500_000.0, 4_000_000.0]
+
+
+def test_the_macro_restores_an_overwritten_formula(reviewed: Path) -> None:
+    """MV_RECALC (XlwingsReview) finds a number typed over a formula through Range.Formula, reports
+    the cell and writes the formula back."""
+    fake = FakeBook(reviewed)
+    cell = (review.FIRST_ROW + 1, column(H.GRANTED))
+    fake.sheets[review.DETAIL].cells[cell] = 999.0
+    summary = recalc_book(XlwingsReview(fake))
+    ref = f"{review.DETAIL}!{get_column_letter(cell[1])}{cell[0]}"
+    assert [r for r in summary.restored if r.startswith(ref)] == [
+        f"{ref}（{H.GRANTED}：公式被改为数值 999.0）"
+    ]
+    restored = fake.sheets[review.DETAIL].cells[cell]
+    assert isinstance(restored, str) and restored.startswith("=ROUND(")
+
+
+def test_an_old_review_workbook_without_formula_columns(
+    capsys: pytest.CaptureFixture[str], reviewed: Path
+) -> None:
+    wb = load_workbook(reviewed)
+    ws = wb[review.DETAIL]
+    for cell in ws[review.HEADER_ROW]:
+        if cell.value == H.CHECK or str(cell.value).startswith(
+            (review.ENGINE_PREFIX, review.SNAPSHOT_PREFIX)
+        ):
+            cell.value = None
+    wb.save(reviewed)
+    code, _, err = recalc(capsys, reviewed)
+    assert code == 2 and "旧版 xlmv batch 生成" in err and "核对" in err

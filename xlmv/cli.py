@@ -232,6 +232,18 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"政策数据文件（.toml）或内置 id，默认 {DEFAULT_POLICY}",
     )
 
+    recalc.add_argument(
+        "--check", action="store_true", help="只检查（同 xlmv check-review）：列出被改动的公式和修改过的输入"
+    )
+
+    check_review = commands.add_parser(
+        "check-review",
+        help="检查复核汇总表：被覆盖或改动的公式、修改过的输入",
+        description="检查复核汇总表（不写入）：列出被覆盖或改动的公式单元格（xlmv recalc 可恢复）"
+        "和自上次计算以来修改过的输入。退出码 0 公式完好，1 有公式被改动，2 无法读取",
+    )
+    check_review.add_argument("file", metavar="文件", help="复核汇总工作簿")
+
     excel = commands.add_parser(
         "excel",
         help="Windows Excel 插件设置",
@@ -332,9 +344,18 @@ def run_batch(args: argparse.Namespace) -> int:
 
 
 def run_recalc(args: argparse.Namespace) -> int:
-    from xlmv_workbook.review.recalc import run
+    from xlmv_workbook.review.recalc import run, run_check
+
+    if args.check:
+        return run_check(args.file)
 
     return run(args.file, args.output)
+
+
+def run_check_review(args: argparse.Namespace) -> int:
+    from xlmv_workbook.review.recalc import run_check
+
+    return run_check(args.file)
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -374,6 +395,7 @@ COMMANDS = {
     "batch": run_batch,
     "recalc": run_recalc,
     "policy": run_policy,
+    "check-review": run_check_review,
 }
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from decimal import ROUND_CEILING, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Literal
 
@@ -418,15 +418,27 @@ def apply_enterprise_cap(
     )
 
 
+def pro_rata_round(share: Decimal) -> Decimal:
+    """A cumulative pro-rata share to the fen, half up, after rounding to 7 places, exactly as the review
+    workbook's ``ROUND(ROUND(x,7),2)`` does (the inner ROUND drops binary floating-point noise)."""
+    return to_fen(share.quantize(Decimal("1e-7"), rounding=ROUND_HALF_UP))
+
+
 def allocate(requested: Sequence[Decimal], available: Decimal, rule: Allocation) -> list[Decimal]:
     total = sum(requested, ZERO)
     if total <= available:
         return list(requested)
     if rule is Allocation.PRO_RATA:
-        shares = [r * available / total for r in requested]
-        # Division is inexact (1/3); the last non-zero share takes the remainder so the sum is exact.
-        last = max(n for n, r in enumerate(requested) if r > 0)
-        shares[last] = available - sum((s for n, s in enumerate(shares) if n != last), ZERO)
+        # Cumulative rounding: share n = R(available × (r1+…+rn) / total) − R(available × (r1+…+rn−1) /
+        # total), R = ``pro_rata_round``. The shares telescope to ``available`` (exactly, for a fen
+        # amount), each is within a fen of its exact pro-rata share, and a spreadsheet computes the same
+        # with SUMIFS over the earlier rows and ROUND(ROUND(x,7),2) (``xlmv_workbook.review.formulas``).
+        shares, before, running = [], ZERO, ZERO
+        for r in requested:
+            running += r
+            upto = available if running == total else pro_rata_round(available * running / total)
+            shares.append(upto - before)
+            before = upto
         return shares
     granted, left = [], available
     for r in requested:

@@ -7,6 +7,7 @@ not run (no inputs, a bad ledger, an unwritable output)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -21,13 +22,14 @@ from xlmv.findings import Severity
 from xlmv.money import ZERO, format_yuan
 from xlmv.policy import Policy, current_policy
 from xlmv.reward import Allocation
+from xlmv_workbook.review import live
 from xlmv_workbook.review import sheets as review
 from xlmv_workbook.review.caps import (
     compute,
 )
 from xlmv_workbook.review.inputs import collect_inputs
 from xlmv_workbook.review.ledger import Ledger, LedgerError, read_ledger
-from xlmv_workbook.review.reading import read_all
+from xlmv_workbook.review.reading import FileOutcome, read_all
 from xlmv_workbook.review.rows import (
     _detail_row,
     _duplicates,
@@ -84,20 +86,39 @@ def run_batch(
         raise BatchError("没有找到申报表（.xlsx/.xlsm）：请给出申报表文件或包含申报表的文件夹")
     jobs = jobs or os.cpu_count() or 1
     outcomes = read_all(paths, jobs, None if progress is None else lambda n: progress(n, len(paths)))
+    return write_outcomes(outcomes, target, policy=policy, ledger=ledger, allocation=allocation)
+
+
+def write_outcomes(
+    outcomes: Sequence[FileOutcome],
+    target: Path,
+    *,
+    policy: Policy,
+    ledger: Ledger | None = None,
+    allocation: Allocation = Allocation.IN_ORDER,
+) -> BatchResult:
+    """The review workbook of files already read (``reading.read_all``): rows, caps, live formulas."""
     rows = _rows(outcomes, policy, ledger)
     for row, issue in _duplicates(rows):
         row.batch_issues.append(issue)
     priors, sources = _year_priors(rows, ledger)
     results, groups = compute(policy, [r.input for r in rows], priors, allocation)
 
-    detail = [
-        _ordered(_detail_row(row, result, policy), review.DETAIL_COLUMNS)
-        for row, result in zip(rows, results, strict=True)
-    ]
-    summary = [
-        _ordered(_summary_row(g, sources.get(k, "申报表")), review.SUMMARY_COLUMNS)
-        for k, g in sorted(groups.items(), key=lambda kv: (kv[1].uscc, kv[1].year or 0, kv[0]))
-    ]
+    ordered_groups = sorted(groups.items(), key=lambda kv: (kv[1].uscc, kv[1].year or 0, kv[0]))
+    details = [_detail_row(row, result, policy) for row, result in zip(rows, results, strict=True)]
+    sums = [_summary_row(g, sources.get(k, "申报表")) for k, g in ordered_groups]
+    live.add_live_cells(
+        policy,
+        allocation,
+        [r.input for r in rows],
+        results,
+        groups,
+        details,
+        sums,
+        [k for k, _ in ordered_groups],
+    )
+    detail = [_ordered(values, review.DETAIL_COLUMNS) for values in details]
+    summary = [_ordered(values, review.SUMMARY_COLUMNS) for values in sums]
     issues: list[list[object]] = []
     by_file: dict[str, list[_Row]] = {}
     for row in rows:
@@ -118,6 +139,7 @@ def run_batch(
             review.SETTING_ALLOCATION: allocation.value,
             review.SETTING_LEDGER: ledger.source if ledger is not None else "（未使用）",
         },
+        title=live.title(policy, dt.date.today(), len(outcomes)),
     )
     return BatchResult(
         files=len(outcomes),

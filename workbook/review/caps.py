@@ -25,7 +25,7 @@ from decimal import Decimal
 
 from xlmv.money import ZERO
 from xlmv.policy import Policy
-from xlmv.reward import Allocation, apply_enterprise_cap, compute_kind
+from xlmv.reward import Allocation, apply_enterprise_cap, compute_kind, pro_rata_round
 from xlmv_workbook.review.ledger import normalise_name, normalise_uscc
 
 UNREADABLE = "无法读取"
@@ -88,13 +88,30 @@ def tier_label(policy: Policy, kind: str, tier: int) -> str:
     return policy.kind(kind).bands[tier - 1].label if tier > 0 else "不达标"
 
 
+def project_key(policy: Policy, row: RowInput) -> tuple[str, str, int | None] | None:
+    """The project a row counts against for the project cap (None: no name, a project of its own)."""
+    if row.kind is None or not normalise_name(row.name):
+        return None
+    yearly = policy.kind(row.kind).cap_is_yearly
+    return (normalise_uscc(row.uscc) or row.source, normalise_name(row.name), row.year if yearly else None)
+
+
+def fen_scaled(maximum: Decimal, ratio: Decimal) -> Decimal:
+    """round_fen(project max × ratio) (RULE.md 3), rounded as the workbook's ``ROUND(ROUND(x,7),2)``."""
+    return pro_rata_round(maximum * ratio)
+
+
 def compute(
     policy: Policy,
     rows: Sequence[RowInput],
     priors: Mapping[str, Decimal],
     allocation: Allocation = Allocation.IN_ORDER,
 ) -> tuple[list[RowResult | None], dict[str, GroupResult]]:
-    """Per row its result (None when it takes no part), and per ``group_key`` the enterprise-year."""
+    """Per row its result (None when it takes no part), and per ``group_key`` the enterprise-year.
+
+    Rounding follows RULE.md: each item's maximum to the fen, the project's maximum their sum, the
+    approved ratio applied to it and rounded to the fen, the project cap on that, the enterprise-year cap
+    on the sum of the fen amounts (``apply_enterprise_cap``; pro rata by cumulative rounding)."""
     results: list[RowResult | None] = [None] * len(rows)
     order = sorted((n for n, r in enumerate(rows) if r.readable), key=lambda n: order_key(rows[n]))
     earlier: dict[tuple[str, str, int | None], Decimal] = {}
@@ -104,13 +121,12 @@ def compute(
         if row.kind is None:
             continue
         kind = policy.kind(row.kind)
-        project = normalise_name(row.name)
-        key = (normalise_uscc(row.uscc) or row.source, project, row.year if kind.cap_is_yearly else None)
-        before = earlier.get(key, ZERO) if project else ZERO
+        key = project_key(policy, row)
+        before = earlier.get(key, ZERO) if key is not None else ZERO
         result = compute_kind(
             policy, kind, row.amounts, approved_ratio=row.ratio, prior_award=row.prior + before
         )
-        if project:
+        if key is not None:
             earlier[key] = before + result.reward
         capped[n] = (result.tier, result.max_reward, before, result.reward)
 

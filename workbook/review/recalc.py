@@ -24,10 +24,12 @@ from xlmv.money import ZERO, format_yuan, to_fen
 from xlmv.parsing import is_blank, parse_optional_amount, parse_optional_date, parse_ratio, plain_text
 from xlmv.policy import DEFAULT_POLICY, Policy, current_policy, mismatch
 from xlmv.reward import Allocation
+from xlmv_workbook.review import formulas, restore
 from xlmv_workbook.review import sheets as review
-from xlmv_workbook.review.caps import MAX_SHOWN_PROBLEMS, NO, UNREADABLE, YES, GroupResult, RowInput, compute
+from xlmv_workbook.review.cached import add_cached_values
+from xlmv_workbook.review.caps import MAX_SHOWN_PROBLEMS, UNREADABLE, RowInput, compute
 from xlmv_workbook.review.reviewbooks import OpenpyxlReview, ReviewBook
-from xlmv_workbook.review.sheets import H
+from xlmv_workbook.review.sheets import H, snapshot_header
 from xlmv_workbook.xlsx import roundtrip
 from xlmv_workbook.xlsx.safety import WorkbookError, open_checks
 
@@ -40,6 +42,12 @@ class RecalcSummary:
     groups: int
     total: Decimal
     written: set[tuple[str, int, int]] = field(default_factory=set)  # (sheet, row, column), 1-based
+    # the engine's value of each formula written, by (sheet, row, column): the file path stores them as
+    # the formulas' cached results, so a reader that does not recalculate sees the engine's figures
+    cached: dict[tuple[str, int, int], object] = field(default_factory=dict)
+    restored: list[str] = field(default_factory=list)  # overwritten formula cells, "复核明细!H4（…）"
+    structure_changed: bool = False  # rows added, removed or moved: every formula was rewritten
+    inputs_changed: list[str] = field(default_factory=list)  # editable cells changed since the last run
 
 
 def _cell_ref(sheet: str, row: int, column: int) -> str:
@@ -47,15 +55,22 @@ def _cell_ref(sheet: str, row: int, column: int) -> str:
 
 
 def _columns(
-    book: ReviewBook, sheet: str, header: Sequence[object], wanted: Sequence[review.Column]
+    book: ReviewBook, sheet: str, header: Sequence[object], wanted: Sequence[review.Column], row: int = 1
 ) -> dict[str, int]:
     index = review.header_index(header)
     found = {c.header: index.get(review.header_key(c.header)) for c in wanted}
     missing = [h for h, n in found.items() if n is None]
+    live = {c.header for c in wanted if c.live or c.hidden or c.header == H.CHECK}
+    if missing and set(missing) <= live and len(missing) > 1:
+        raise WorkbookError(
+            book.source,
+            f"工作表“{sheet}”缺少公式列（{'、'.join(missing)}）：此复核汇总表由旧版 xlmv batch 生成，"
+            "请用 xlmv batch 重新生成（可带 --ledger 台账）",
+        )
     if missing:
         raise WorkbookError(
             book.source,
-            f"工作表“{sheet}”第 1 行缺少列标题：{'、'.join(missing)}；重算按列标题查找各列，请恢复原标题",
+            f"工作表“{sheet}”第 {row} 行缺少列标题：{'、'.join(missing)}；重算按列标题查找各列，请恢复原标题",
         )
     return {h: n for h, n in found.items() if n is not None}
 
@@ -179,10 +194,11 @@ def _read_rows(
     table = book.read_sheet(review.DETAIL)
     if not table:
         raise WorkbookError(book.source, f"工作表“{review.DETAIL}”为空，无法重算")
-    at = _columns(book, review.DETAIL, table[0], review.DETAIL_COLUMNS)
+    top = max(review.find_header(table, H.SOURCE), 0)
+    at = _columns(book, review.DETAIL, table[top], review.DETAIL_COLUMNS, top + 1)
     rows: list[RowInput] = []
     sheet_rows: list[int] = []
-    for number, values in enumerate(table[1:], start=2):
+    for number, values in enumerate(table[top + 1 :], start=top + 2):
         if not _blank_row(values):
             rows.append(_row_input(_Line(at, number, values, problems), policy))
             sheet_rows.append(number)
@@ -198,11 +214,12 @@ def _read_priors(
     table = book.read_sheet(review.SUMMARY)
     if not table:
         raise WorkbookError(book.source, f"工作表“{review.SUMMARY}”为空，无法重算")
-    at = _columns(book, review.SUMMARY, table[0], review.SUMMARY_COLUMNS)
+    top = max(review.find_header(table, H.GROUP), 0)
+    at = _columns(book, review.SUMMARY, table[top], review.SUMMARY_COLUMNS, top + 1)
     priors: dict[str, Decimal] = {}
     where: dict[str, int] = {}
-    last = 1
-    for number, values in enumerate(table[1:], start=2):
+    last = top + 1
+    for number, values in enumerate(table[top + 1 :], start=top + 2):
         if _blank_row(values):
             continue
         last = number
@@ -230,13 +247,11 @@ def _runs(rows: Sequence[int]) -> list[tuple[int, int]]:
     return runs
 
 
-def _money(value: Decimal | None) -> Decimal | None:
-    return None if value is None else to_fen(value)
-
-
-def recalc_book(book: ReviewBook) -> RecalcSummary:
+def recalc_book(book: ReviewBook, *, write: bool = True) -> RecalcSummary:
     """Recompute a review workbook's computed cells from its input cells, with the allocation rule and
-    policy recorded in its settings sheet; returns what was done (and which cells were written)."""
+    policy recorded in its settings sheet, and rewrite its formulas (``formulas``): restoring every
+    formula cell a reviewer overwrote (``RecalcSummary.restored``). ``write=False`` only inspects
+    (``xlmv check-review``). Returns what was done (and which cells were written)."""
     settings = _settings(book)
     try:
         allocation = Allocation(settings.get(review.SETTING_ALLOCATION) or Allocation.IN_ORDER.value)
@@ -262,78 +277,116 @@ def recalc_book(book: ReviewBook) -> RecalcSummary:
         groups=len(groups),
         total=sum((g.total for g in groups.values()), ZERO),
     )
-    taking = [n for n, r in enumerate(results) if r is not None]
-    computed = {
-        H.CAPPED: lambda r: _money(r.capped),
-        H.GRANTED: lambda r: _money(r.granted),
-        H.BATCH_PRIOR: lambda r: _money(r.batch_prior),
-    }
-    for start, count in _runs([sheet_rows[n] for n in taking]):
-        chunk = [results[n] for n in taking[start : start + count]]
-        for header, value_of in computed.items():
-            column = at[header] + 1
-            book.write_column(
-                review.DETAIL, column, sheet_rows[taking[start]], [value_of(r) for r in chunk], review.MONEY
-            )
-            summary.written.update(
-                (review.DETAIL, sheet_rows[taking[start]] + k, column) for k in range(count)
-            )
+    keys = [key for key, _ in sorted(where.items(), key=lambda item: item[1])]
+    new = [key for key in groups if key not in where]
+    summary_rows = [where[k] for k in keys] + [last + 1 + n for n in range(len(new))]
+    keys += new
+    detail_table = book.read_sheet(review.DETAIL)
+    summary_table = book.read_sheet(review.SUMMARY)
+    detail_first = max(review.find_header(detail_table, H.SOURCE), 0) + 2
+    summary_first = max(review.find_header(summary_table, H.GROUP), 0) + 2
+    layout = formulas.Layout(
+        detail=_letters(at),
+        summary=_letters(summary_at),
+        detail_first=detail_first,
+        detail_last=max(sheet_rows, default=detail_first),
+        summary_first=summary_first,
+        summary_last=max(summary_rows, default=summary_first),
+    )
+    shape = formulas.structure(policy, rows, keys)
+    detail_inputs = [{h: _at(detail_table, r, at[h]) for h in formulas.DETAIL_INPUTS} for r in sheet_rows]
+    summary_inputs = [
+        {h: _at(summary_table, r, summary_at[h]) for h in formulas.SUMMARY_INPUTS} for r in summary_rows
+    ]
+    detail_cells = formulas.detail_cells(
+        policy, allocation, rows, results, shape, layout, sheet_rows, detail_inputs
+    )
+    group_cells = formulas.summary_cells(policy, keys, groups, shape, layout, summary_rows, summary_inputs)
+    for n, key in enumerate(new):
+        group = groups[key]
+        group_cells[len(keys) - len(new) + n] |= {
+            H.ENTERPRISE: group.company,
+            H.USCC: group.uscc,
+            H.GROUP_YEAR: group.year,
+            H.YEAR_PRIOR: to_fen(group.prior),
+            H.YEAR_PRIOR_SOURCE: "无",
+            H.GROUP: group.key,
+            snapshot_header(H.YEAR_PRIOR): to_fen(group.prior),
+        }
 
-    _write_groups(book, groups, where, summary_at, last, summary)
+    found = restore.inspect(
+        book,
+        [
+            restore.Sheet(review.DETAIL, sheet_rows, at, detail_cells, formulas.DETAIL_FORMULAS),
+            restore.Sheet(
+                review.SUMMARY,
+                summary_rows[: len(where)],
+                summary_at,
+                group_cells[: len(where)],
+                formulas.SUMMARY_FORMULAS,
+            ),
+        ],
+        structure_changed=bool(new) or _ids_changed(detail_table, sheet_rows, at, shape),
+    )
+    summary.restored, summary.structure_changed = found.cells, found.structure_changed
+    summary.inputs_changed = found.inputs_changed
+    if not write:
+        return summary
+    _write_cells(book, review.DETAIL, sheet_rows, at, detail_cells, review.DETAIL_COLUMNS, summary)
+    _write_cells(book, review.SUMMARY, summary_rows, summary_at, group_cells, review.SUMMARY_COLUMNS, summary)
     return summary
 
 
-def _group_values(group: GroupResult | None) -> dict[str, object]:
-    if group is None:  # no row belongs to it any more
-        return {H.PROJECTS: 0, H.REQUESTED: ZERO, H.TOTAL: ZERO, H.BINDING: NO}
-    return {
-        H.PROJECTS: group.projects,
-        H.REQUESTED: to_fen(group.requested),
-        H.TOTAL: to_fen(group.total),
-        H.BINDING: YES if group.binding else NO,
-    }
+def _letters(at: Mapping[str, int]) -> dict[str, str]:
+    return {h: get_column_letter(n + 1) for h, n in at.items()}
 
 
-def _write_groups(
-    book: ReviewBook,
-    groups: Mapping[str, GroupResult],
-    where: Mapping[str, int],
+def _at(table: Sequence[Sequence[object]], row: int, column: int) -> object:
+    values = table[row - 1] if row - 1 < len(table) else []
+    return values[column] if column < len(values) else None
+
+
+def _ids_changed(
+    table: Sequence[Sequence[object]],
+    sheet_rows: Sequence[int],
     at: Mapping[str, int],
-    last: int,
+    shape: formulas.Structure,
+) -> bool:
+    """Whether rows were added, removed or moved since the ids were written (the formulas then all
+    change, and are rewritten rather than reported one by one)."""
+    for n, r in enumerate(sheet_rows):
+        for header, wanted in (
+            (H.ORDER, shape.order[n]),
+            (H.GROUP_NO, shape.group[n]),
+            (H.ENTERPRISE_NO, shape.enterprise[n]),
+        ):
+            have = _at(table, r, at[header])
+            if (have is None and wanted is not None) or (have is not None and have != wanted):
+                return True
+    return False
+
+
+def _write_cells(
+    book: ReviewBook,
+    sheet: str,
+    sheet_rows: Sequence[int],
+    at: Mapping[str, int],
+    cells: Sequence[Mapping[str, object]],
+    columns: Sequence[review.Column],
     summary: RecalcSummary,
 ) -> None:
-    formats = {c.header: c.number_format for c in review.SUMMARY_COLUMNS}
-    by_row = sorted(where.items(), key=lambda item: item[1])
-    for header in (H.PROJECTS, H.REQUESTED, H.TOTAL, H.BINDING):
+    formats = {c.header: c.number_format for c in columns}
+    headers = list(dict.fromkeys(h for values in cells for h in values))
+    for header in headers:
         column = at[header] + 1
-        for start, count in _runs([row for _, row in by_row]):
-            keys = [key for key, _ in by_row[start : start + count]]
-            first = by_row[start][1]
-            book.write_column(
-                review.SUMMARY,
-                column,
-                first,
-                [_group_values(groups.get(k))[header] for k in keys],
-                formats[header],
-            )
-            summary.written.update((review.SUMMARY, first + k, column) for k in range(count))
-    new = [g for key, g in groups.items() if key not in where]
-    if not new:
-        return
-    values = {
-        H.ENTERPRISE: [g.company for g in new],
-        H.USCC: [g.uscc for g in new],
-        H.GROUP_YEAR: [g.year for g in new],
-        H.YEAR_PRIOR: [to_fen(g.prior) for g in new],
-        H.YEAR_PRIOR_SOURCE: ["无" for _ in new],
-        H.GROUP: [g.key for g in new],
-    }
-    for header in (H.PROJECTS, H.REQUESTED, H.TOTAL, H.BINDING):
-        values[header] = [_group_values(g)[header] for g in new]
-    for header, column_values in values.items():
-        column = at[header] + 1
-        book.write_column(review.SUMMARY, column, last + 1, column_values, formats.get(header))
-        summary.written.update((review.SUMMARY, last + 1 + k, column) for k in range(len(new)))
+        for start, count in _runs(list(sheet_rows)):
+            chunk = [cells[start + k].get(header) for k in range(count)]
+            first = sheet_rows[start]
+            book.write_column(sheet, column, first, chunk, formats.get(header))
+            summary.written.update((sheet, first + k, column) for k in range(count))
+            for k, value in enumerate(chunk):
+                if isinstance(value, review.Formula):
+                    summary.cached[(sheet, first + k, column)] = value.cached
 
 
 # ---------------------------------------------------------------------------------------- the file
@@ -383,6 +436,7 @@ def recalc_file(path: str | os.PathLike[str], output: str | os.PathLike[str] | N
     os.close(fd)
     try:
         workbook.save(temp)
+        add_cached_values(temp, summary.cached)
         reasons = lost or roundtrip.differences(source, temp, summary.written)
         if in_place and reasons:
             target = source.with_name(f"{source.stem}-重算{source.suffix}")
@@ -408,6 +462,7 @@ def run(path: str, output: str | None = None, *, out: TextIO | None = None, err:
         return 2
     s = report.summary
     print(f"已重算 {s.rows} 项产品、{s.groups} 个企业年度；可获奖励合计 {format_yuan(s.total)} 元", file=out)
+    _print_restored(s, out)
     lost = "、".join(report.reasons)
     if report.in_place:
         print(f"已写回原文件：{report.written}", file=out)
@@ -421,3 +476,55 @@ def run(path: str, output: str | None = None, *, out: TextIO | None = None, err:
         if report.reasons:
             print(f"注意：输出文件不含原文件中的以下内容：{lost}", file=out)
     return 0
+
+
+def _print_restored(s: RecalcSummary, out: TextIO) -> None:
+    if s.structure_changed:
+        print("行已增删或移动：已按新的行结构重写全部公式", file=out)
+    if s.restored:
+        print(f"已恢复被改动的公式 {len(s.restored)} 处：", file=out)
+        for cell in s.restored:
+            print(f"  {cell}", file=out)
+
+
+def check_file(path: str | os.PathLike[str]) -> RecalcSummary:
+    """Inspect a review workbook without writing: overwritten formulas and inputs changed since the
+    last ``batch``/``recalc``. Raises ``WorkbookError`` when it cannot be read."""
+    source = Path(path)
+    open_checks(source)
+    try:
+        workbook = roundtrip.load(source)
+    except Exception as exc:  # openpyxl raises many kinds on malformed parts
+        raise WorkbookError(
+            source, f"无法打开工作簿（{type(exc).__name__}），文件可能已损坏，请在 Excel 中重新保存"
+        ) from None
+    return recalc_book(OpenpyxlReview(workbook, source), write=False)
+
+
+def run_check(path: str, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """``xlmv check-review``: 0 every formula intact, 1 some formula overwritten or edited (``xlmv recalc``
+    restores them), 2 the workbook could not be read."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    try:
+        s = check_file(path)
+    except WorkbookError as exc:
+        print(f"xlmv check-review：{exc}", file=err)
+        return 2
+    except OSError as exc:
+        print(f"xlmv check-review：无法读取 {path}：{os_reason(exc)}", file=err)
+        return 2
+    if s.inputs_changed:
+        print(f"自上次计算以来修改的输入 {len(s.inputs_changed)} 处（公式已按新输入重算）：", file=out)
+        for cell in s.inputs_changed:
+            print(f"  {cell}", file=out)
+    if s.structure_changed:
+        print("行已增删或移动：公式与行结构不再一致，请运行 xlmv recalc", file=out)
+    if s.restored:
+        print(f"公式被改动 {len(s.restored)} 处（运行 xlmv recalc 可恢复）：", file=out)
+        for cell in s.restored:
+            print(f"  {cell}", file=out)
+    if not (s.restored or s.structure_changed):
+        print(f"公式完好：{s.rows} 项产品、{s.groups} 个企业年度", file=out)
+        return 0
+    return 1

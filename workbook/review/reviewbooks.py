@@ -25,11 +25,15 @@ class ReviewBook(Protocol):
         """The sheet's cell values from A1 to the last used cell, row by row (empty cells ``None``)."""
         ...
 
+    def read_formulas(self, sheet: str) -> list[list[object]]:
+        """Like ``read_sheet``, but a formula cell as its formula text (``=ROUND(…)``)."""
+        ...
+
     def write_column(
         self, sheet: str, column: int, first_row: int, values: Sequence[object], number_format: str | None
     ) -> None:
         """Write ``values`` down one column (1-based ``column`` and ``first_row``); ``Decimal`` money,
-        ``str`` text (always as text), ``None`` to clear."""
+        ``str`` text (always as text), ``Formula`` a formula, ``None`` to clear."""
         ...
 
 
@@ -51,12 +55,18 @@ class OpenpyxlReview:
         ws = self.workbook[sheet]
         return [list(row) for row in ws.iter_rows(values_only=True)]
 
+    def read_formulas(self, sheet: str) -> list[list[object]]:
+        return self.read_sheet(sheet)  # loaded with formulas, not cached values
+
     def write_column(
         self, sheet: str, column: int, first_row: int, values: Sequence[object], number_format: str | None
     ) -> None:
         ws = self.workbook[sheet]
         for k, value in enumerate(values):
             cell = ws.cell(row=first_row + k, column=column)
+            if isinstance(value, review.Formula):
+                cell.value = "=" + value.text
+                continue
             cell.value = review.cell_text(value) if isinstance(value, str) else value
             if isinstance(value, str):
                 cell.data_type = "s"
@@ -65,6 +75,8 @@ class OpenpyxlReview:
 
 
 def _com_value(value: object) -> object:
+    if isinstance(value, review.Formula):
+        return "=" + value.text
     if isinstance(value, Decimal):
         return float(value)
     if isinstance(value, str):
@@ -93,6 +105,19 @@ class XlwingsReview:
         pad = [None] * (left - 1)
         rows: list[list[object]] = [[] for _ in range(top - 1)]
         rows += [pad + list(r) for r in values]
+        return rows
+
+    def read_formulas(self, sheet: str) -> list[list[object]]:
+        used = self.book.sheets[sheet].used_range
+        formulas = used.formula
+        if not isinstance(formulas, (list, tuple)):
+            formulas = ((formulas,),)
+        elif formulas and not isinstance(formulas[0], (list, tuple)):
+            formulas = (formulas,)
+        top, left = used.row, used.column
+        pad = [None] * (left - 1)
+        rows: list[list[object]] = [[] for _ in range(top - 1)]
+        rows += [pad + [None if v == "" else v for v in r] for r in formulas]
         return rows
 
     def write_column(

@@ -4,10 +4,14 @@ Sheets: 复核明细 (one row per declared product, or per file that has none or
 (one row per enterprise and natural year), 问题清单 (every finding, and every unreadable file), and the
 hidden sheet ``SETTINGS`` (what kind of workbook this is, the policy and the allocation rule).
 
-Columns are found by their header text in row 1, never by position (``xlmv recalc`` and the
-``MV_RECALC`` macro look them up with ``header_index``), so a reviewer may add, hide or move columns;
-the header texts themselves must stay. Editable columns (``Column.editable``: 审定比例, 本项目已获奖励,
-本年已获（台账）) are filled light yellow; the computed columns are recomputed by ``xlmv recalc`` from them.
+Row 1 of each sheet is a title (batch date, policy version, number of files); row 2 holds the headers.
+Columns are found by their header text, never by position (``xlmv recalc`` and the ``MV_RECALC`` macro
+look the header row up with ``find_header``, which also accepts the older layout with headers in row 1),
+so a reviewer may add, hide or move columns; the header texts themselves must stay. Editable columns
+(``Column.editable``: 审定比例, 本项目已获奖励, 本年已获（台账）) are filled light yellow. The computed
+columns (``Column.live``) are native formulas (``formulas``) that every spreadsheet recalculates from the
+editable ones; each has a hidden ``引擎值·`` column with the engine's value and each editable one a hidden
+``原值·`` snapshot, which the visible 核对 column compares (see ``formulas``).
 Every text cell from a declaration is written as text (never as a formula) with the characters XML
 cannot hold removed.
 """
@@ -31,6 +35,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xlmv_workbook.template import layout
@@ -47,9 +52,13 @@ __all__ = [
     "SUMMARY",
     "SUMMARY_COLUMNS",
     "Column",
+    "Formula",
     "H",
     "cell_text",
+    "engine_header",
+    "find_header",
     "header_index",
+    "snapshot_header",
     "write_review",
 ]
 
@@ -58,7 +67,7 @@ SUMMARY = "按企业汇总"
 ISSUES = "问题清单"
 SETTINGS = "xlmv复核设置"
 KIND = "xlmv-review"
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"  # 2: title row, live formulas, engine values and snapshots
 
 MONEY = styles.MONEY_FORMAT
 PERCENT = "0.00%"
@@ -73,6 +82,7 @@ class Column:
     editable: bool = False  # the reviewer may change it; recalc reads it
     computed: bool = False  # recalc rewrites it
     hidden: bool = False
+    live: bool = False  # a native formula with a hidden engine-value column (``engine_header``)
 
 
 def _label(path: str) -> str:
@@ -114,6 +124,13 @@ class H:
     TOTAL = "可获合计（元）"
     BINDING = "是否触及年度上限"
     GROUP = "分组键"
+    # live-formula helpers (both sheets)
+    CHECK = "核对"
+    SCALED = "审定后（元）"
+    ORDER = "顺序"
+    GROUP_NO = "分组号"
+    ENTERPRISE_NO = "企业号"
+    CHANGED = "输入已改"
     # 问题清单
     LOCATION = "位置"
     SEVERITY = "严重程度"
@@ -121,41 +138,91 @@ class H:
     CLAUSE = "政策条款"
 
 
-DETAIL_COLUMNS: tuple[Column, ...] = (
-    Column(H.SOURCE, 36),
-    Column(H.COMPANY, 26),
-    Column(H.USCC, 21),
-    Column(H.YEAR, 9, "0"),
-    Column(H.SLOT, 8, "0"),
-    Column(H.PRODUCT, 22),
-    Column(H.KIND, 11),
-    Column(H.CLAIMED, 16, MONEY),
-    Column(H.TIER, 8),
-    Column(H.MAX_REWARD, 16, MONEY),
-    Column(H.RATIO, 9, PERCENT, editable=True),
-    Column(H.CAPPED, 16, MONEY, computed=True),
-    Column(H.GRANTED, 17, MONEY, computed=True),
-    Column(H.ISSUE_COUNT, 7, "0"),
-    Column(H.STATUS, 9),
-    Column(H.PRIOR, 17, MONEY, editable=True),
-    Column(H.PRIOR_SOURCE, 9),
-    Column(H.BATCH_PRIOR, 17, MONEY, computed=True),
-    Column(H.DATE, 11, styles.DATE_FORMAT),
-    Column(H.NOTE, 40),
-    Column(H.AMOUNTS, 30, "@", hidden=True),
+ENGINE_PREFIX = "引擎值·"
+SNAPSHOT_PREFIX = "原值·"
+
+
+def engine_header(header: str) -> str:
+    """The hidden column holding the engine's value of a live column."""
+    return ENGINE_PREFIX + header
+
+
+def snapshot_header(header: str) -> str:
+    """The hidden column holding an editable column's value as batch or recalc last computed it."""
+    return SNAPSHOT_PREFIX + header
+
+
+def _with_hidden(columns: tuple[Column, ...]) -> tuple[Column, ...]:
+    """The columns, then one hidden engine-value column per live column and one hidden snapshot per
+    editable column."""
+    engine = tuple(
+        Column(engine_header(c.header), 14, c.number_format, computed=True, hidden=True)
+        for c in columns
+        if c.live
+    )
+    snapshots = tuple(
+        Column(snapshot_header(c.header), 14, c.number_format, computed=True, hidden=True)
+        for c in columns
+        if c.editable
+    )
+    return columns + engine + snapshots
+
+
+# The sign-off columns a reviewer prints come first (company, product, kind, amount, tier, reward,
+# ratio, granted, status, check); the rest follow on a second printed page with A:B repeated.
+DETAIL_COLUMNS: tuple[Column, ...] = _with_hidden(
+    (
+        Column(H.COMPANY, 20),
+        Column(H.PRODUCT, 16),
+        Column(H.KIND, 10),
+        Column(H.CLAIMED, 15, MONEY),
+        Column(H.TIER, 8),
+        Column(H.MAX_REWARD, 15, MONEY, computed=True, live=True),
+        Column(H.RATIO, 9, PERCENT, editable=True),
+        Column(H.CAPPED, 15, MONEY, computed=True, live=True),
+        Column(H.GRANTED, 16, MONEY, computed=True, live=True),
+        Column(H.STATUS, 8),
+        Column(H.CHECK, 14, computed=True),
+        Column(H.PRIOR, 17, MONEY, editable=True),
+        Column(H.BATCH_PRIOR, 17, MONEY, computed=True, live=True),
+        Column(H.PRIOR_SOURCE, 9),
+        Column(H.ISSUE_COUNT, 7, "0"),
+        Column(H.SOURCE, 30),
+        Column(H.USCC, 21),
+        Column(H.YEAR, 9, "0"),
+        Column(H.SLOT, 8, "0"),
+        Column(H.DATE, 11, styles.DATE_FORMAT),
+        Column(H.NOTE, 30),
+        Column(H.AMOUNTS, 30, "@", hidden=True),
+        Column(H.SCALED, 15, MONEY, computed=True, hidden=True, live=True),
+        Column(H.ORDER, 8, "0", computed=True, hidden=True),
+        Column(H.GROUP_NO, 8, "0", computed=True, hidden=True),
+        Column(H.ENTERPRISE_NO, 8, "0", computed=True, hidden=True),
+        Column(H.CHANGED, 8, "0", computed=True, hidden=True),
+    )
 )
-SUMMARY_COLUMNS: tuple[Column, ...] = (
-    Column(H.ENTERPRISE, 28),
-    Column(H.USCC, 21),
-    Column(H.GROUP_YEAR, 9, "0"),
-    Column(H.PROJECTS, 10, "0", computed=True),
-    Column(H.REQUESTED, 17, MONEY, computed=True),
-    Column(H.YEAR_PRIOR, 17, MONEY, editable=True),
-    Column(H.YEAR_PRIOR_SOURCE, 9),
-    Column(H.TOTAL, 17, MONEY, computed=True),
-    Column(H.BINDING, 14, computed=True),
-    Column(H.GROUP, 30, "@", hidden=True),
+DETAIL_PRINTED = DETAIL_COLUMNS.index(next(c for c in DETAIL_COLUMNS if c.header == H.NOTE)) + 1
+DETAIL_FIRST_PAGE = DETAIL_COLUMNS.index(next(c for c in DETAIL_COLUMNS if c.header == H.CHECK)) + 1
+DETAIL_SECOND_PAGE = DETAIL_COLUMNS.index(next(c for c in DETAIL_COLUMNS if c.header == H.SOURCE)) + 1
+SUMMARY_COLUMNS: tuple[Column, ...] = _with_hidden(
+    (
+        Column(H.ENTERPRISE, 28),
+        Column(H.USCC, 21),
+        Column(H.GROUP_YEAR, 9, "0"),
+        Column(H.PROJECTS, 10, "0", computed=True, live=True),
+        Column(H.REQUESTED, 17, MONEY, computed=True, live=True),
+        Column(H.YEAR_PRIOR, 17, MONEY, editable=True),
+        Column(H.YEAR_PRIOR_SOURCE, 9),
+        Column(H.TOTAL, 17, MONEY, computed=True, live=True),
+        Column(H.BINDING, 14, computed=True, live=True),
+        Column(H.CHECK, 15, computed=True),
+        Column(H.GROUP, 30, "@", hidden=True),
+        Column(H.GROUP_NO, 8, "0", computed=True, hidden=True),
+        Column(H.ENTERPRISE_NO, 8, "0", computed=True, hidden=True),
+        Column(H.CHANGED, 8, "0", computed=True, hidden=True),
+    )
 )
+SUMMARY_PRINTED = SUMMARY_COLUMNS.index(next(c for c in SUMMARY_COLUMNS if c.header == H.CHECK)) + 1
 ISSUE_COLUMNS: tuple[Column, ...] = (
     Column(H.SOURCE, 36),
     Column(H.LOCATION, 16),
@@ -165,11 +232,12 @@ ISSUE_COLUMNS: tuple[Column, ...] = (
 )
 
 SETTINGS_NOTE = (
-    "本工作簿由 xlmv batch 生成。xlmv recalc（或 Excel 中的 MV_RECALC 宏）按各表第 1 行的列标题查找列，"
+    "本工作簿由 xlmv batch 生成。xlmv recalc（或 Excel 中的 MV_RECALC 宏）按各表第 2 行的列标题查找列，"
     "请勿修改列标题；可增加、移动或隐藏列。可修改的输入：复核明细的“审定比例”“本项目已获奖励（元）”，"
-    "按企业汇总的“本年已获（台账）”；本表的“分配规则”可改为 in_order（按申报日期先后）或 pro_rata（按比例）。"
-    "重算只改写计算列：项目上限后、企业年度上限后、同项目在先申报，以及按企业汇总的申报项目数、测算合计、"
-    "可获合计、是否触及年度上限。"
+    "按企业汇总的“本年已获（台账）”；改后各计算列的公式在 Excel、WPS、LibreOffice 中即时重算，"
+    "“核对”列显示 ✓（与引擎一致）、已按新输入重算（输入已改）或 公式被改动。"
+    "增删申报、换台账、改分配规则后请运行 xlmv recalc；它也恢复被覆盖的公式。"
+    "本表的“分配规则”可改为 in_order（按申报日期先后）或 pro_rata（按比例）。"
 )
 SETTING_KIND = "文件类型"
 SETTING_VERSION = "格式版本"
@@ -182,6 +250,29 @@ SETTING_NOTE = "说明"
 def header_key(value: object) -> str:
     """A header as compared: NFKC, blanks removed (``已获来源 `` and ``已获来源`` are the same column)."""
     return "".join(unicodedata.normalize("NFKC", str(value)).split()) if value is not None else ""
+
+
+TITLE_ROW, HEADER_ROW, FIRST_ROW = 1, 2, 3
+HEADER_SEARCH = 5  # rows searched for the header row
+
+
+def find_header(table: Sequence[Sequence[object]], required: str) -> int:
+    """0-based index of the header row: the first of the top rows holding ``required`` (row 2 since the
+    title row was added; row 1 in older review workbooks). -1 when none does."""
+    key = header_key(required)
+    for n, row in enumerate(table[:HEADER_SEARCH]):
+        if any(header_key(v) == key for v in row):
+            return n
+    return -1
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A native formula (``text`` without the ``=``) and the value shown until the spreadsheet
+    recalculates it (the engine's)."""
+
+    text: str
+    cached: object = None
 
 
 def header_index(row: Sequence[object]) -> dict[str, int]:
@@ -209,39 +300,61 @@ _COMPUTED_FILL = PatternFill(fill_type="solid", fgColor=styles.COMPUTED_FILL)
 _HEADER_ALIGN = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 
-def _sheet(ws: Worksheet, columns: Sequence[Column], rows: int) -> None:
-    """Header, column settings and one style row (row 2) whose cells carry each column's style; the data
-    rows replace the style row after saving (``_with_rows``)."""
-    ws.append([c.header for c in columns])
-    for cell in ws[1]:
+_TITLE_FONT = Font(name=styles.FONT_NAME, bold=True, size=11)
+
+
+def _sheet(ws: Worksheet, columns: Sequence[Column], rows: int, title: str, printed: int) -> None:
+    """Title row, header row, column settings and one style row (the first data row) whose cells carry
+    each column's style; the data rows replace the style row after saving (``_with_rows``)."""
+    ws.cell(row=TITLE_ROW, column=1, value=cell_text(f"{ws.title}　{title}")).font = _TITLE_FONT
+    ws.row_dimensions[TITLE_ROW].height = 22
+    for n, column in enumerate(columns, start=1):
+        cell = ws.cell(row=HEADER_ROW, column=n, value=column.header)
         cell.font, cell.fill, cell.alignment = _HEADER_FONT, _HEADER_FILL, _HEADER_ALIGN
-    ws.row_dimensions[1].height = 30
+    ws.row_dimensions[HEADER_ROW].height = 30
     for n, column in enumerate(columns, start=1):
         letter = get_column_letter(n)
         dimension = ws.column_dimensions[letter]
         dimension.width = column.width
         dimension.hidden = column.hidden
-        cell = ws.cell(row=2, column=n)
+        cell = ws.cell(row=FIRST_ROW, column=n)
         if column.number_format:
             cell.number_format = column.number_format
         if column.editable or column.computed:
             cell.fill = _INPUT_FILL if column.editable else _COMPUTED_FILL
-    last = f"{get_column_letter(len(columns))}{rows + 1}"
-    ws.freeze_panes = "B2" if ws.title != ISSUES else "A2"
-    ws.auto_filter.ref = f"A1:{last}"
-    styles.page_setup(ws, f"A1:{last}", landscape=True, title_rows="1:1")
+        if column.header == H.CHECK:
+            cell.alignment = Alignment(horizontal="center")
+    last_row = rows + HEADER_ROW
+    ws.freeze_panes = f"{'C' if ws.title == DETAIL else 'B' if ws.title != ISSUES else 'A'}{FIRST_ROW}"
+    ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(columns))}{last_row}"
+    area = f"A{TITLE_ROW}:{get_column_letter(printed)}{last_row}"
+    styles.page_setup(ws, area, landscape=True, title_rows=f"{TITLE_ROW}:{HEADER_ROW}")
+    if ws.title == DETAIL:
+        # Across pages at 75 % instead of 4 pt type: the sign-off columns (company … 核对) on the first
+        # page, the rest on two more, with company and product (A:B) and the title and header rows
+        # repeated on every page; the title wraps inside A1:B1 so that it shows whole on each.
+        ws.sheet_properties.pageSetUpPr.fitToPage = False
+        ws.page_setup.scale = 75
+        ws.print_title_cols = "A:B"
+        ws.col_breaks.append(Break(id=DETAIL_FIRST_PAGE))
+        ws.col_breaks.append(Break(id=DETAIL_SECOND_PAGE))
+        ws.merge_cells(start_row=TITLE_ROW, start_column=1, end_row=TITLE_ROW, end_column=2)
+        ws.cell(row=TITLE_ROW, column=1).alignment = Alignment(wrap_text=True, vertical="center")
+        ws.row_dimensions[TITLE_ROW].height = 40
 
 
 # --- the data rows, written as XML directly (openpyxl's writer takes ~20 µs a cell) -------------------
 
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
-_STYLE_ROW = re.compile(r'<row r="2"[^>]*?(?:/>|>.*?</row>)', re.DOTALL)
-_STYLE_CELL = re.compile(r'<c r="([A-Z]+)2"(?: s="(\d+)")?')
+_STYLE_ROW = re.compile(rf'<row r="{FIRST_ROW}"[^>]*?(?:/>|>.*?</row>)', re.DOTALL)
+_STYLE_CELL = re.compile(rf'<c r="([A-Z]+){FIRST_ROW}"(?: s="(\d+)")?')
 _DIMENSION = re.compile(r'<dimension ref="[^"]*"')
 
 
 def _cell_xml(ref: str, style: str, value: object) -> str:
     s = f' s="{style}"' if style != "0" else ""
+    if isinstance(value, Formula):
+        return _formula_xml(ref, s, value)
     if value is None or value == "":
         return f'<c r="{ref}"{s}/>' if s else ""
     if isinstance(value, str):
@@ -261,10 +374,23 @@ def _cell_xml(ref: str, style: str, value: object) -> str:
     raise TypeError(f"cannot write {type(value).__name__} to a cell")
 
 
+def _formula_xml(ref: str, s: str, formula: Formula) -> str:
+    f = f"<f>{escape(formula.text)}</f>"
+    value = formula.cached
+    if value is None or value == "":
+        return f'<c r="{ref}"{s} t="str">{f}<v></v></c>'
+    if isinstance(value, str):
+        return f'<c r="{ref}"{s} t="str">{f}<v>{escape(value)}</v></c>'
+    if isinstance(value, bool):
+        return f'<c r="{ref}"{s} t="b">{f}<v>{int(value)}</v></c>'
+    number = f"{value:f}" if isinstance(value, Decimal) else repr(value)
+    return f'<c r="{ref}"{s}>{f}<v>{number}</v></c>'
+
+
 def _rows_xml(rows: Sequence[Sequence[object]], styles_by_column: Sequence[str]) -> str:
     letters = [get_column_letter(n + 1) for n in range(len(styles_by_column))]
     out = []
-    for r, values in enumerate(rows, start=2):
+    for r, values in enumerate(rows, start=FIRST_ROW):
         cells = "".join(
             _cell_xml(f"{letters[c]}{r}", styles_by_column[c], value) for c, value in enumerate(values)
         )
@@ -282,7 +408,7 @@ def _with_rows(sheet_xml: str, rows: Sequence[Sequence[object]], width: int) -> 
     column_styles = [found.get(get_column_letter(n + 1)) or "0" for n in range(width)]
     body = _rows_xml(rows, column_styles)
     sheet_xml = sheet_xml[: match.start()] + body + sheet_xml[match.end() :]
-    last = f"{get_column_letter(width)}{len(rows) + 1}"
+    last = f"{get_column_letter(width)}{len(rows) + HEADER_ROW}"
     return _DIMENSION.sub(f'<dimension ref="A1:{last}"', sheet_xml, count=1)
 
 
@@ -298,10 +424,10 @@ def _ratio_validation(ws: Worksheet, column: int, rows: int) -> None:
         errorTitle="审定比例",
         error="审定比例应在 0% 到 100% 之间",
         promptTitle="审定比例",
-        prompt="评审审定的奖励比例，默认 100%；改后运行 xlmv recalc 或 MV_RECALC 重算",
+        prompt="评审审定的奖励比例，默认 100%；改后各计算列即时重算",
         showInputMessage=True,
     )
-    rule.add(f"{letter}2:{letter}{max(rows + 1, 2)}")
+    rule.add(f"{letter}{FIRST_ROW}:{letter}{max(rows + HEADER_ROW, FIRST_ROW)}")
     ws.add_data_validation(rule)
 
 
@@ -311,6 +437,7 @@ def write_review(
     summary: Sequence[Sequence[object]],
     issues: Sequence[Sequence[object]],
     settings: Mapping[str, str],
+    title: str = "",
 ) -> Path:
     """Write the review workbook atomically; rows are aligned with the ``*_COLUMNS`` tuples.
 
@@ -325,8 +452,9 @@ def write_review(
     )
     wb = Workbook()
     wb.remove(wb.active)
-    for title, columns, rows in tables:
-        _sheet(wb.create_sheet(title), columns, len(rows))
+    printed = {DETAIL: DETAIL_PRINTED, SUMMARY: SUMMARY_PRINTED, ISSUES: len(ISSUE_COLUMNS)}
+    for name, columns, rows in tables:
+        _sheet(wb.create_sheet(name), columns, len(rows), title, printed[name])
     _ratio_validation(wb[DETAIL], [c.header for c in DETAIL_COLUMNS].index(H.RATIO) + 1, len(detail))
     meta = wb.create_sheet(SETTINGS)
     meta.append(["项目", "值"])
