@@ -16,7 +16,9 @@ ERROR_FILL = "FFFFC7CE"
 WARNING_FILL = "FFFFEB9C"
 
 MONEY_FORMAT = "#,##0.00"
-WAN_FORMAT = "0.00"
+WAN_FORMAT = (
+    "#,##0.00;-#,##0.00"  # 万元: shown as "#,##0.00" (a string of its own, so 万元 cells stay findable)
+)
 DATE_FORMAT = "yyyy-mm-dd"
 RATE_FORMAT = "0%"
 
