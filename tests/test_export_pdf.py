@@ -73,7 +73,9 @@ def test_pages_are_the_form_then_the_letter(result: ExportResult, pdftoppm: str)
         assert "模型券奖励申报表" in page and f"校验码{result.code}" in page
     assert sum("模型券奖励承诺书" in page for page in pages) == 1
     assert "附件3-4" in letter and "申报单位（全称）北京智算示例科技有限公司（以下简称“本单位”）" in letter
-    assert "法定代表人（签字）：单位（签章）：" in letter and letter.endswith(f"年月日校验码{result.code}")
+    assert "法定代表人（签字）：单位（签章）：" in letter and letter.endswith(
+        f"年月日校验码{result.code}第{len(pages)}页，共{len(pages)}页"
+    )
     everything = "".join(pages)
     assert "350.00" in everything and "360.00" in everything and "1,750,000.00" in everything
     assert "申报材料清单" not in everything and "企业合计奖励（核定）" not in everything  # only form + letter

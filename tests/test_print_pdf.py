@@ -1,0 +1,100 @@
+"""What the printed export looks like through the project's LibreOffice path (``export.pdf.to_pdf``):
+simplified-Chinese glyphs whatever the user's locale, no line starting with closing punctuation, the page
+counter on every page including the letter's."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+from pathlib import Path
+
+import pytest
+from commands import pdf_pages
+from openpyxl import Workbook
+from workbooks import write_workbook
+
+from xlmv_workbook.export.pdf import find_soffice, print_copy, to_pdf
+from xlmv_workbook.export.submission import ExportResult, export
+from xlmv_workbook.xlsx import styles as S
+from xlmv_workbook.xlsx.linebreak import NO_START
+
+TIMEOUT = 300
+GLYPHS = "令直骨写"  # drawn differently in the Japanese and the simplified-Chinese faces of Noto CJK
+
+
+@pytest.fixture(scope="module")
+def result(soffice: str, tmp_path_factory: pytest.TempPathFactory) -> ExportResult:
+    folder = tmp_path_factory.mktemp("print")
+    return export(write_workbook(folder / "in.xlsx"), folder / "out", pdf=True)
+
+
+def test_no_printed_line_starts_with_closing_punctuation(result: ExportResult, pdftoppm: str) -> None:
+    assert result.pdf is not None
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(result.pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    starts = [line for line in text.splitlines() if line.strip() and line.strip()[0] in NO_START]
+    assert not starts, starts
+
+
+def test_every_page_has_the_counter(result: ExportResult, pdftoppm: str) -> None:
+    assert result.pdf is not None
+    pages = [p for p in pdf_pages(result.pdf, TIMEOUT) if p.strip()]
+    for number, page in enumerate(pages, start=1):
+        assert f"第 {number} 页，共 {len(pages)} 页" in page, page[-200:]
+
+
+def _glyph_sheet() -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "字形"
+    ws["A1"] = GLYPHS
+    ws["A1"].font = S.font(size=48)
+    ws.row_dimensions[1].height = 70
+    ws.column_dimensions["A"].width = 40
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def _raster(pdf: bytes, folder: Path, stem: str) -> bytes:
+    source = folder / f"{stem}.pdf"
+    source.write_bytes(pdf)
+    subprocess.run(
+        ["pdftoppm", "-r", "40", "-gray", "-singlefile", str(source), str(folder / stem)],
+        check=True,
+        timeout=TIMEOUT,
+    )
+    return (folder / f"{stem}.pgm").read_bytes()
+
+
+def _plain_libreoffice(xlsx: bytes, folder: Path) -> bytes:
+    """The same sheet through LibreOffice with an empty profile: what the project's path improves on."""
+    source = folder / "plain.xlsx"
+    source.write_bytes(print_copy(xlsx, ["字形"]))
+    profile = (folder / "plain-profile").resolve().as_uri()
+    command = [str(find_soffice()), f"-env:UserInstallation={profile}", "--headless", "--norestore"]
+    subprocess.run(
+        [*command, "--convert-to", "pdf", "--outdir", str(folder), str(source)],
+        capture_output=True,
+        check=True,
+        timeout=TIMEOUT,
+    )
+    return (folder / "plain.pdf").read_bytes()
+
+
+def test_simplified_glyphs_whatever_the_locale(
+    soffice: str, pdftoppm: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """宋体 falls back to a Noto CJK face; under a Japanese locale LibreOffice would print the Japanese
+    forms (the negative control), the project's profile keeps the simplified-Chinese ones."""
+    xlsx = _glyph_sheet()
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    monkeypatch.setenv("LC_ALL", "zh_CN.UTF-8")
+    chinese = _raster(to_pdf(xlsx, ["字形"]).pdf or b"", tmp_path, "zh")
+    monkeypatch.setenv("LANG", "ja_JP.UTF-8")
+    monkeypatch.setenv("LC_ALL", "ja_JP.UTF-8")
+    japanese_locale = _raster(to_pdf(xlsx, ["字形"]).pdf or b"", tmp_path, "ja")
+    plain = _raster(_plain_libreoffice(xlsx, tmp_path), tmp_path, "plain")
+    assert plain != chinese, "control: without the profile a Japanese locale prints other glyphs"
+    assert japanese_locale == chinese
