@@ -1,12 +1,12 @@
-"""Kinsoku-safe line breaks for printed Chinese paragraphs (``xlmv_workbook.xlsx.linebreak``)."""
+"""Kinsoku-safe line breaks for printed Chinese paragraphs (``xlmv.linebreak``)."""
 
 from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
 
+from xlmv.linebreak import NO_END, NO_START, display_width, wrap
 from xlmv.policy import load_policy
-from xlmv_workbook.xlsx.linebreak import NO_END, NO_START, display_width, wrap
 
 ITEM_8 = next(i for i in load_policy("beijing-2024").letter.items if i.startswith("8."))  # type: ignore[union-attr]
 

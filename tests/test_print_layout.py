@@ -12,13 +12,13 @@ import pytest
 from printing import area_columns, pages_wide, print_scale
 from workbooks import new_template, write_workbook
 
+from xlmv.linebreak import display_width
 from xlmv.policy import load_policy
 from xlmv_workbook.export import submission as X
 from xlmv_workbook.export.submission import export
 from xlmv_workbook.template import layout as L
 from xlmv_workbook.template import sheet_calc
 from xlmv_workbook.xlsx import styles as S
-from xlmv_workbook.xlsx.linebreak import display_width
 
 MIN_SCALE = 0.6
 MULTI_PAGE = {L.FORM, L.CHECKLIST, L.CALC, X.FORM, X.CHECKLIST, X.CALC}  # sheets that need title rows

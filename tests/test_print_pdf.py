@@ -13,10 +13,10 @@ from commands import pdf_pages
 from openpyxl import Workbook
 from workbooks import write_workbook
 
+from xlmv.linebreak import NO_START
 from xlmv_workbook.export.pdf import find_soffice, print_copy, to_pdf
 from xlmv_workbook.export.submission import ExportResult, export
 from xlmv_workbook.xlsx import styles as S
-from xlmv_workbook.xlsx.linebreak import NO_START
 
 TIMEOUT = 300
 GLYPHS = "令直骨写"  # drawn differently in the Japanese and the simplified-Chinese faces of Noto CJK

@@ -12,6 +12,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from xlmv.assess import Assessment
 from xlmv.declaration import ApiService, Declaration, PrivateProcurement, Product
+from xlmv.linebreak import wrap
 from xlmv.money import ZERO, to_wan
 from xlmv.policy import Policy
 from xlmv_workbook.export.issue import Issue
@@ -27,7 +28,6 @@ from xlmv_workbook.export.writer import (
     tier_text,
 )
 from xlmv_workbook.xlsx import styles as S
-from xlmv_workbook.xlsx.linebreak import wrap
 
 FORM = "附件3-3 申报表"
 

@@ -5,10 +5,10 @@ seal and date left for ink.
 from __future__ import annotations
 
 from xlmv.declaration import Declaration
+from xlmv.linebreak import wrap
 from xlmv.policy import Policy, PolicyError
 from xlmv_workbook.export.writer import Writer, line_limit, print_page
 from xlmv_workbook.xlsx import styles as S
-from xlmv_workbook.xlsx.linebreak import wrap
 
 LETTER = "附件3-4 承诺书"
 

@@ -20,13 +20,13 @@ from openpyxl.worksheet.worksheet import Worksheet
 from xlmv import __version__
 from xlmv.assess import ProductAssessment
 from xlmv.declaration import Product
+from xlmv.linebreak import wrap
 from xlmv.money import to_fen
 from xlmv.policy import Kind, Policy
 from xlmv.texttable import width
 from xlmv_workbook.export.canonical import CellKind, NamedCell, cell_text
 from xlmv_workbook.template import layout as L
 from xlmv_workbook.xlsx import styles as S
-from xlmv_workbook.xlsx.linebreak import wrap
 
 NOT_ELIGIBLE = "不达标"
 _FORMATS: dict[str, str] = {

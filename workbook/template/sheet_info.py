@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from openpyxl.worksheet.worksheet import Worksheet
 
+from xlmv.linebreak import display_width
 from xlmv.policy import Policy
 from xlmv_workbook.template import inputs
 from xlmv_workbook.template import layout as L
 from xlmv_workbook.xlsx import styles as S
-from xlmv_workbook.xlsx.linebreak import display_width
 
 GUIDE_LINES = (
     "1. 在“申报表”中填写企业信息和各申报产品（最多 {products} 项；API调用每项产品最多 {services} 款大模型服务）。黄色格为填写项，绿色格为自动计算，不能修改。",

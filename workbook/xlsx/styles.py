@@ -11,7 +11,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from xlmv_workbook.xlsx.linebreak import display_width
+from xlmv.linebreak import display_width
 
 FONT_NAME = "宋体"
 INPUT_FILL = "FFFFF2CC"  # light yellow: type here

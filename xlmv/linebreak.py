@@ -1,4 +1,5 @@
-"""Line breaks for long printed Chinese paragraphs (the commitment letter, the export's 测算依据).
+"""Line breaks for Chinese text by display width: printed paragraphs (the commitment letter, the export's
+测算依据) and the terminal help.
 
 Excel breaks Chinese text by the East Asian rules (no line starts with "、" or "）"), but LibreOffice Calc
 breaks a run without spaces wherever it overflows, so a printed line may start with "、工业" or a lone
