@@ -98,3 +98,15 @@ def test_simplified_glyphs_whatever_the_locale(
     plain = _raster(_plain_libreoffice(xlsx, tmp_path), tmp_path, "plain")
     assert plain != chinese, "control: without the profile a Japanese locale prints other glyphs"
     assert japanese_locale == chinese
+
+
+def test_the_readme_picture_script_renders_page_one(soffice: str, pdftoppm: str, tmp_path: Path) -> None:
+    import importlib.util
+
+    path = Path(__file__).resolve().parent.parent / "docs" / "render_readme_png.py"
+    spec = importlib.util.spec_from_file_location("render_readme_png", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    png = module.render(tmp_path / "page1.png")
+    assert png.read_bytes().startswith(b"\x89PNG") and 10_000 < png.stat().st_size < 200_000
