@@ -12,7 +12,7 @@ import pytest
 from printing import area_columns, pages_wide, print_scale
 from workbooks import new_template, write_workbook
 
-from xlmv.linebreak import display_width
+from xlmv.linebreak import NO_START, display_width
 from xlmv.policy import load_policy
 from xlmv_workbook.export import submission as X
 from xlmv_workbook.export.submission import export
@@ -224,3 +224,17 @@ def test_column_helper_reads_print_areas() -> None:
     ws.print_area = "B2:D9"
     ws.column_dimensions["C"].hidden = True
     assert area_columns(ws) == ["B", "D"]
+
+
+@pytest.mark.parametrize(("which", "sheet"), [("template", L.LETTER), ("exported", X.LETTER)])
+def test_letter_lines_never_start_with_closing_punctuation(which: str, sheet: str, request) -> None:
+    ws = request.getfixturevalue(which)[sheet]
+    items = [
+        c.value for c in ws["A"] if isinstance(c.value, str) and re.match(r"\u3000\u3000[0-9]+\.", c.value)
+    ]
+    assert [i.replace("\n", "") for i in items] == ["　　" + i for i in load_policy().letter.items]  # type: ignore[union-attr]
+    span = sum(ws.column_dimensions[c].width for c in "ABCDEF")
+    for item in items:  # broken into lines that fit the span, none starting with "、" or "）"
+        for n, line in enumerate(item.split("\n")):
+            assert display_width(line) <= span, line
+            assert n == 0 or line[0] not in NO_START, line
