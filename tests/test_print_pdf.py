@@ -110,3 +110,44 @@ def test_the_readme_picture_script_renders_page_one(soffice: str, pdftoppm: str,
     spec.loader.exec_module(module)
     png = module.render(tmp_path / "page1.png")
     assert png.read_bytes().startswith(b"\x89PNG") and 10_000 < png.stat().st_size < 200_000
+
+
+@pytest.fixture(scope="module")
+def template_pages(soffice: str, pdftoppm: str, tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """Every printed page of a filled template, as LibreOffice prints the whole workbook."""
+    from xlmv_workbook.export.pdf import private_profile
+
+    folder = tmp_path_factory.mktemp("template-print")
+    source = write_workbook(folder / "申报表.xlsx")
+    profile = private_profile(folder / "profile").resolve().as_uri()
+    subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation={profile}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(folder),
+            str(source),
+        ],
+        capture_output=True,
+        check=True,
+        timeout=TIMEOUT,
+    )
+    return [p for p in pdf_pages(folder / "申报表.pdf", TIMEOUT) if p.strip()]
+
+
+def test_template_enterprise_total_prints_whole_on_one_page(template_pages: list[str]) -> None:
+    calc = [p for p in template_pages if "距下一档（或项目上限）还需投入" in p]
+    assert len(calc) == 3  # one page per product slot
+    (total,) = [p for p in calc if "企业年度合计" in p]
+    for label in ("产品1", "产品2", "产品3", "各项目奖励合计", "本年可获奖励合计"):
+        assert label in total, label
+    assert "产品3" in total and "产品1：" not in total  # with the last product, after the breaks
+    assert not any("插件明细" in p for p in template_pages)  # the add-in's detail stays on screen
+
+
+def test_xlwings_conf_is_not_printed(template_pages: list[str]) -> None:
+    assert not any("UDF Modules" in p or "xlmv_udfs" in p for p in template_pages)
