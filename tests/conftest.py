@@ -25,9 +25,25 @@ def require_tool(command: str, why: str) -> str:
     return found
 
 
+RENDERERS = frozenset({"soffice", "ssconvert"})
+"""Fixtures that start a spreadsheet program; a test using one (directly or through another fixture) is
+marked ``libreoffice`` so that ``pytest -m "not libreoffice"`` runs the fast suite alone."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if RENDERERS & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.libreoffice)
+
+
 @pytest.fixture(scope="session")
 def soffice() -> str:
     return require_tool("soffice", "LibreOffice headless recalculates and prints the workbooks")
+
+
+@pytest.fixture(scope="session")
+def ssconvert() -> str:
+    return require_tool("ssconvert", "Gnumeric converts and recalculates the workbooks")
 
 
 @pytest.fixture(scope="session")

@@ -35,6 +35,7 @@ from xlmv_workbook.export.canonical import verification_code
 from xlmv_workbook.export.submission import DeclarationHasErrors, export, read_embedded
 from xlmv_workbook.export.verify import verify_file
 from xlmv_workbook.template import layout as L
+from xlmv_workbook.xlsx import styles as S
 
 TIMEOUT = 300
 D = Decimal
@@ -198,7 +199,7 @@ def test_fees_in_wan_itemised_with_compute_fees_on_their_own_line(exported: Expo
     ]
     assert named(wb, "MV_P1_S1_PROVIDER") == "北京百度网讯科技有限公司"
     assert named(wb, "MV_P1_S2_MODEL") == "DeepSeek Chat"
-    assert ws[ref_of(wb, "MV_P1_FEE_TOTAL").split("!")[1]].number_format == "0.00"
+    assert ws[ref_of(wb, "MV_P1_FEE_TOTAL").split("!")[1]].number_format == S.WAN_FORMAT
 
 
 def test_wan_totals_are_converted_once_from_the_yuan_sum(tmp_path: Path) -> None:
@@ -223,7 +224,9 @@ def test_numbers_equal_the_engine(exported: Exported) -> None:
         assert pa.result is not None and to_fen(pa.result.reward) == want
         assert named(wb, f"MV_P{n}_REWARD") == named(wb, f"MV_F_P{n}_REWARD") == float(want)
         assert named(wb, f"MV_P{n}_GRANTED") == named(wb, f"MV_F_P{n}_GRANTED") == float(to_fen(pa.granted))
-        assert named(wb, f"MV_P{n}_TIER") == named(wb, f"MV_F_P{n}_TIER") == pa.result.tier == tier
+        assert pa.result.tier == tier
+        label = {2: "第二档", 3: "第三档"}[tier]  # the policy's labels, as check and the template show them
+        assert named(wb, f"MV_P{n}_TIER") == named(wb, f"MV_F_P{n}_TIER") == label
     assert named(wb, "MV_TOTAL_REWARD") == named(wb, "MV_F_TOTAL") == float(VALID_TOTAL)
     assert named(wb, "MV_P1_S1_CLAIMED") == 6200000  # yuan line items on 奖励测算
     assert ref_of(wb, "MV_P1_S1_CLAIMED").startswith(X.CALC + "!")
@@ -248,6 +251,11 @@ def test_examples_equal_the_engine(example: str, template_path: Path, tmp_path: 
         if fee is not None:
             if fee[1] in FEE_NAMES:  # the template's 万元 row; its total (F) is checked below
                 wanted[f"MV_P{fee_rows[int(fee[2])]}_{FEE_NAMES[fee[1]]}"] = value
+        elif (tier := re.fullmatch(r"MV_P([0-9])_TIER", key)) is not None:  # the export prints the label
+            if int(tier[1]) > len(decl.products):
+                continue
+            kind = load_policy().kind(decl.products[int(tier[1]) - 1].kind)
+            wanted[key] = kind.bands[int(value) - 1].label if value else "不达标"  # type: ignore[arg-type]
         elif not key.endswith("NEXT_TIER"):  # 距下一档 is a template aid, not part of the submission
             wanted[key] = value
     wanted = {  # an empty template slot is not exported
@@ -293,11 +301,11 @@ def test_letter_has_the_full_name_and_blank_lines_for_ink(exported: Exported) ->
     letter = load_policy().letter
     assert letter is not None
     ws = exported.wb[X.LETTER]
-    texts = [c.value for c in ws["A"] if c.value]
+    texts = [c.value.replace("\n", "") for c in ws["A"] if c.value]  # long lines are broken for print
     assert texts[:4] == [letter.annex, letter.title, letter.subtitle, letter.addressee]
     opening = letter.opening.format(company="北京星河智算科技有限公司（示例）")
-    assert named(exported.wb, "MV_L_OPENING") == "　　" + opening
-    assert texts[5:-1] == ["　　" + item for item in letter.items]
+    assert named(exported.wb, "MV_L_OPENING").replace("\n", "") == "　　" + opening
+    assert texts[5:-1] == ["　　" + item for item in letter.items]  # numbered as printed: 6. then 8.
     assert texts[-1] == letter.signature  # nothing typed after 签字： / 签章：
     dates = [c.value for c in ws["D"] if c.value]
     assert dates == [letter.date_line]  # 年 月 日 left blank for ink

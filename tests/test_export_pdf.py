@@ -76,7 +76,9 @@ def test_pages_are_the_form_then_the_letter(result: ExportResult, pdftoppm: str)
         "附件3-4" in letter
         and "申报单位（全称）北京星河智算科技有限公司（示例）（以下简称“本单位”）" in letter
     )
-    assert "法定代表人（签字）：单位（签章）：" in letter and letter.endswith(f"年月日校验码{result.code}")
+    assert "法定代表人（签字）：单位（签章）：" in letter and letter.endswith(
+        f"年月日校验码{result.code}第{len(pages)}页，共{len(pages)}页"
+    )
     everything = "".join(pages)
     # 01-星河智算: fees 620 + 85 = 705.00 万元 and 250 + 60 + 20 = 330.00 万元; 204.5万 + 45万 = 2,495,000.00 元
     assert "705.00" in everything and "330.00" in everything and "2,495,000.00" in everything

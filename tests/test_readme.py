@@ -36,3 +36,19 @@ def test_readme_has_exactly_two_setup_commands() -> None:
         "python3 -m pip install -e . && xlmv demo --out xlmv-示例",
         "python3 -m pip install -e '.[test]' && python3 -m pytest -q",
     ]
+
+
+def test_readme_shows_the_exported_form_made_by_the_script() -> None:
+    text = README.read_text(encoding="utf-8")
+    (image,) = re.findall(r"!\[[^\]]*\]\((docs/[^)]+\.png)\)", text)
+    png = README.parent / image
+    assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert png.stat().st_size < 200_000
+    script = README.parent / "docs" / "render_readme_png.py"
+    assert "docs/render_readme_png.py" in text and script.is_file()
+    assert png.name in script.read_text(encoding="utf-8")  # the script writes this very file
+
+
+def test_readme_explains_the_fast_suite() -> None:
+    text = README.read_text(encoding="utf-8")
+    assert 'pytest -m "not libreoffice"' in text and "--durations=10" in text

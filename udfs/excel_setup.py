@@ -20,7 +20,7 @@ MANUAL_STEPS = (
     "在 Excel 中还需手动完成：",
     "  1. 文件 → 选项 → 信任中心 → 信任中心设置 → 宏设置：勾选“信任对 VBA 工程对象模型的访问”。",
     "  2. 用 xlmv template -o 申报表.xlsx 生成模板，在 Excel 中“另存为”启用宏的工作簿（申报表.xlsm）。",
-    "  3. 打开 申报表.xlsm，在 xlwings 选项卡点“Import Functions”（工作簿内 xlwings.conf 表已写明 UDF Modules = xlmv_udfs）。",
+    "  3. 打开 申报表.xlsm，在 xlwings 选项卡点“Import Functions”（工作簿内隐藏的 xlwings.conf 表已写明 UDF Modules = xlmv_udfs）。",
     "  4. “奖励测算”表的“计算方式”显示“计算方式：插件”即为成功；按 Alt+F8 运行宏 MV_VALIDATE 校验整本申报表。",
     "  若无法勾选第 1 步：在 VBA 编辑器（Alt+F11）中 文件 → 导入文件 选择 xlmv_udfs.bas，并在 工具 → 引用 中勾选 xlwings。",
 )
@@ -53,16 +53,18 @@ def setup(
     run: Callable[[list[str]], int] = lambda cmd: subprocess.call(cmd),
     config: Path | None = None,
     say: Callable[[str], None] = print,
+    warn: Callable[[str], None] = lambda line: print(line, file=sys.stderr),
 ) -> int:
-    """Run the automatable steps; returns a process exit code."""
+    """Run the automatable steps; returns a process exit code: 0 done, 2 not possible here or the add-in
+    could not be installed (said on ``warn``, stderr)."""
     if not platform.startswith("win"):
         for line in NOT_WINDOWS:
-            say(line)
+            warn(line)
         return 2
     say("正在安装 xlwings Excel 加载项（xlwings addin install）……")
     if run([sys.executable, "-m", "xlwings", "addin", "install"]) != 0:
-        say("xlwings 加载项安装失败：请关闭 Excel 后重试，或以管理员身份运行命令提示符。")
-        return 1
+        warn("xlwings 加载项安装失败：请关闭 Excel 后重试，或以管理员身份运行命令提示符。")
+        return 2
     config = config or Path.home() / ".xlwings" / "xlwings.conf"
     write_user_config(config, sys.executable)
     say(f"已写入 xlwings 用户设置 {config}：UDF Modules = {UDF_MODULE}，Python = {sys.executable}")

@@ -4,39 +4,18 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import NoReturn
 
 from xlmv import __version__
 from xlmv.errors import InputError, os_reason
 from xlmv.exitcodes import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK
+from xlmv.helpformat import LABELS, ChineseParser
 from xlmv.money import ZERO
 from xlmv.parsing import parse_amount, parse_ratio
 from xlmv.policy import DEFAULT_POLICY, PolicyError, current_policy, policy_from_option, use_policy
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse with its usage errors said in Chinese."""
-
-    def error(self, message: str) -> NoReturn:
-        self.print_usage(sys.stderr)
-        for pattern, chinese in _ARGPARSE_MESSAGES:
-            message = re.sub(pattern, chinese, message)
-        self.exit(EXIT_BAD_INPUT, f"xlmv：参数错误：{message}\n")
-
-
-_ARGPARSE_MESSAGES = (  # argparse's own English messages, as users see them
-    (r"^argument (\S+): ", r"\1："),
-    (r"the following arguments are required: ", "缺少必需的参数："),
-    (r"invalid choice: (\S+) \(choose from (.*)\)", r"无效的选择 \1（可选：\2）"),
-    (r"unrecognized arguments: ", "无法识别的参数："),
-    (r"expected one argument", "需要一个值"),
-    (r"invalid (\w+) value: ", r"值无效："),
-)
 
 
 def _amount(label: str) -> Callable[[str], Decimal]:
@@ -85,9 +64,11 @@ def _policy_option(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="xlmv", description="北京市模型券（2024）奖励测算与申报表工具")
-    parser.add_argument("--version", action="version", version=f"xlmv {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="命令")
+    parser = ChineseParser(prog="xlmv", description="北京市模型券（2024）奖励测算与申报表工具")
+    parser.add_argument("--version", action="version", version=f"xlmv {__version__}", help=LABELS["version"])
+    commands = parser.add_subparsers(
+        dest="command", required=True, parser_class=ChineseParser, metavar="命令"
+    )
 
     calc = commands.add_parser(
         "calc", help="按金额测算奖励（分档、上限、合计）", description="按金额测算模型券奖励"
@@ -146,9 +127,12 @@ def build_parser() -> argparse.ArgumentParser:
         "check",
         help="检查填好的申报表（.xlsx/.xlsm）：问题清单与重新计算的奖励",
         description="检查填好的模型券申报表：列出问题（单元格、说明、政策条款）并按填写内容重新计算奖励；"
-        "退出码 0 无错误，1 有错误，2 有文件无法读取",
+        "文件夹中的申报表（.xlsx/.xlsm）递归查找，与 batch 相同。"
+        "退出码 0 无错误，1 有错误，2 有文件无法读取（或文件夹中没有申报表）",
     )
-    check.add_argument("files", nargs="+", metavar="文件", help="申报表工作簿，可给出多个")
+    check.add_argument(
+        "files", nargs="+", metavar="文件", help="申报表工作簿或包含申报表的文件夹，可给出多个"
+    )
     check.add_argument("--json", action="store_true", help="输出 JSON（每个文件一个对象的列表）")
     _policy_option(check)
 
@@ -249,7 +233,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="Windows Excel 插件设置",
         description="为 Windows Excel 安装 xlwings 插件并设置 xlmv 函数",
     )
-    excel.add_argument("action", choices=["setup"], help="setup：安装并设置")
+    excel_actions = excel.add_subparsers(
+        dest="action", required=True, parser_class=ChineseParser, metavar="操作"
+    )
+    excel_actions.add_parser(
+        "setup",
+        help="安装 xlwings 插件并设置 xlmv 函数",
+        description="（仅 Windows）安装 xlwings Excel 加载项，并在 %USERPROFILE%\\.xlwings\\xlwings.conf 写入本机 "
+        "Python 和 UDF Modules = xlmv_udfs；随后列出需在 Excel 中手动完成的步骤。"
+        "退出码 0 已完成，2 不是 Windows 或加载项安装失败",
+    )
 
     demo = commands.add_parser(
         "demo",

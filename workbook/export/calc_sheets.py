@@ -20,7 +20,6 @@ from xlmv.reward import ItemResult, KindResult
 from xlmv_workbook.export.canonical import CellKind
 from xlmv_workbook.export.issue import Issue
 from xlmv_workbook.export.writer import (
-    TIER_FORMAT,
     Writer,
     kind_label,
     path_label,
@@ -28,6 +27,7 @@ from xlmv_workbook.export.writer import (
     print_page,
     product_kind,
     put_input,
+    tier_text,
 )
 from xlmv_workbook.template import layout as L
 from xlmv_workbook.xlsx import styles as S
@@ -160,7 +160,7 @@ def _calc_product(
         line("本项目已获奖励", path_name(at + "prior_award"), "money", product.prior_award)
         line("上限内可获", f"MV_C_P{n}_CAP_AVAILABLE", "money", result.cap.available)
     line("项目奖励（项目上限后）", f"{p}REWARD", "money", result.reward, fill=S.COMPUTED_FILL)
-    line("达到档位", f"{p}TIER", "int", result.tier, number_format=TIER_FORMAT)
+    line("达到档位", f"{p}TIER", "text", tier_text(policy, product, pa), align=S.CENTER)
     line(
         "核定奖励（单一企业自然年上限后）",
         f"{p}GRANTED",

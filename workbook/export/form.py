@@ -12,20 +12,21 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from xlmv.assess import Assessment
 from xlmv.declaration import ApiService, Declaration, PrivateProcurement, Product
+from xlmv.linebreak import wrap
 from xlmv.money import ZERO, to_wan
 from xlmv.policy import Policy
 from xlmv_workbook.export.issue import Issue
 from xlmv_workbook.export.writer import (
     LEFT,
-    TIER_FORMAT,
     TOP_WRAP,
     Writer,
     kind_label,
+    line_limit,
     path_label,
     print_page,
     product_kind,
     put_input,
-    tier_of,
+    tier_text,
 )
 from xlmv_workbook.xlsx import styles as S
 
@@ -228,7 +229,7 @@ def _form_summary(
         w.label(ws, f"A{row}", f"产品{n}")
         w.put(ws, f"B{row}", f"MV_F_P{n}_NAME", "text", product.name)
         w.put(ws, f"C{row}", f"MV_F_P{n}_KIND", "text", kind_label(policy, product))
-        w.put(ws, f"D{row}", f"MV_F_P{n}_TIER", "int", tier_of(pa), number_format=TIER_FORMAT)
+        w.put(ws, f"D{row}", f"MV_F_P{n}_TIER", "text", tier_text(policy, product, pa), align=S.CENTER)
         reward = pa.result.reward if pa.result is not None else ZERO
         w.put(ws, f"E{row}", f"MV_F_P{n}_REWARD", "money", reward, fill=S.COMPUTED_FILL)
         w.put(ws, f"F{row}", f"MV_F_P{n}_GRANTED", "money", pa.granted, fill=S.COMPUTED_FILL)
@@ -244,8 +245,9 @@ def _form_summary(
     row += 1
     w.label(ws, f"A{row}", "测算依据")
     basis = (
-        f"{policy.title}（{policy.label}）；xlmv {w.tool_version} 导出。"
+        f"{policy.title}（{policy.label}）；xlmv {w.tool_version} 导出。\n"
         "奖励比例为政策规定的上限（“不超过”），以评审核定为准。"
     )
+    basis = wrap(basis, line_limit(ws, f"B{row}:F{row}"))
     w.put(ws, f"B{row}", "MV_F_POLICY", "text", basis, span=f"B{row}:F{row}")
     return row

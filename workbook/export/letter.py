@@ -5,8 +5,9 @@ seal and date left for ink.
 from __future__ import annotations
 
 from xlmv.declaration import Declaration
+from xlmv.linebreak import wrap
 from xlmv.policy import Policy, PolicyError
-from xlmv_workbook.export.writer import Writer, print_page
+from xlmv_workbook.export.writer import Writer, line_limit, print_page
 from xlmv_workbook.xlsx import styles as S
 
 LETTER = "附件3-4 承诺书"
@@ -23,12 +24,11 @@ def write_letter(w: Writer, decl: Declaration, policy: Policy) -> None:
     S.text(ws, "A3", letter.subtitle, span="A3:F3").alignment = S.CENTER
     S.text(ws, "A5", letter.addressee, span="A5:F5")
     head, tail = letter.opening.split("{company}")
-    opening = f"　　{head}{decl.company.name or '_______'}{tail}"
+    opening = wrap(f"　　{head}{decl.company.name or '_______'}{tail}", line_limit(ws, "A6:F6"))
     w.put(ws, "A6", "MV_L_OPENING", "text", opening, span="A6:F6", border=False, align=S.WRAP)
     row = 7
-    for item in letter.items:
-        S.text(ws, f"A{row}", "　　" + item, span=f"A{row}:F{row}")
-        w.fit(ws, f"A{row}", "　　" + item, f"A{row}:F{row}")
+    for item in letter.items:  # numbered as the policy prints them (附件3-4 goes from 6. to 8.)
+        w.paragraph(ws, f"A{row}", "　　" + item, f"A{row}:F{row}")
         row += 1
     signature = row + 2
     S.text(ws, f"A{signature}", letter.signature, span=f"A{signature}:F{signature}")

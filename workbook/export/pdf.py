@@ -8,6 +8,12 @@ LibreOffice runs with a private profile (``-env:UserInstallation`` in a temporar
 touches nor waits for the user's own LibreOffice) in its own process group, killed by id on timeout. It
 embeds the fonts it uses (the CJK fallback for 宋体, e.g. Noto CJK) as subsets.
 
+The profile sets LibreOffice's default Asian language to zh-CN (``PROFILE_SETTINGS``). Otherwise the text
+takes the language of the user's locale, and under a Japanese locale the pan-CJK fallback fonts (Noto
+Sans CJK, fonts-noto-cjk) print the Japanese forms of characters such as 令, 直, 骨. With zh-CN the
+simplified-Chinese (SC) forms print wherever such a font is installed. ``pdffonts`` cannot show this:
+every face of the Noto CJK collection embeds as ``NotoSansCJKjp-…`` (the faces share one CFF table).
+
 The Excel path (``xw.App(visible=False)`` → ``book.to_pdf``) is deliberately tiny and is not exercised by
 the test suite, which runs without Excel.
 """
@@ -27,7 +33,16 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-__all__ = ["TIMEOUT", "PdfError", "Rendered", "find_soffice", "print_copy", "to_pdf"]
+__all__ = [
+    "PROFILE_SETTINGS",
+    "TIMEOUT",
+    "PdfError",
+    "Rendered",
+    "find_soffice",
+    "print_copy",
+    "private_profile",
+    "to_pdf",
+]
 
 TIMEOUT = 180.0  # seconds; a first start with a fresh profile takes a while
 _WINDOWS_SOFFICE = (
@@ -35,6 +50,16 @@ _WINDOWS_SOFFICE = (
     r"C:\Program Files (x86)\LibreOffice\program\soffice.exe",
 )
 _MAC_SOFFICE = "/Applications/LibreOffice.app/Contents/MacOS/soffice"
+
+
+PROFILE_SETTINGS = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" \
+xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Linguistic/General">\
+<prop oor:name="DefaultLocale_CJK" oor:op="fuse"><value>zh-CN</value></prop></item>
+</oor:items>
+"""
+"""The private profile's settings: Asian text is Chinese (PRC), so CJK fonts print simplified forms."""
 
 
 class PdfError(RuntimeError):
@@ -87,11 +112,20 @@ def to_pdf(xlsx: bytes, sheets: Sequence[str], *, timeout: float = TIMEOUT) -> R
         return _excel(source, folder / "submission.pdf")
 
 
+def private_profile(folder: Path) -> Path:
+    """A fresh LibreOffice profile in ``folder`` holding ``PROFILE_SETTINGS``; returns the folder."""
+    user = folder / "user"
+    user.mkdir(parents=True, exist_ok=True)
+    (user / "registrymodifications.xcu").write_text(PROFILE_SETTINGS, encoding="utf-8")
+    return folder
+
+
 def _libreoffice(soffice: str, source: Path, folder: Path, timeout: float) -> bytes:
     outdir = folder / "out"
+    profile = private_profile(folder / "profile")
     command = [
         soffice,
-        f"-env:UserInstallation={(folder / 'profile').resolve().as_uri()}",
+        f"-env:UserInstallation={profile.resolve().as_uri()}",
         "--headless",
         "--norestore",
         "--nolockcheck",

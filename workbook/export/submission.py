@@ -97,6 +97,7 @@ __all__ = [
 DATA = "xlmv_canonical"
 PRINT_SHEETS = (FORM, LETTER)
 CODE_NAME = "MV_VERIFY_CODE"
+FOOTER = "校验码 {code}　　第 &P 页，共 &N 页"
 CHUNK = 30_000  # characters of JSON per cell (Excel holds at most 32,767)
 
 
@@ -184,9 +185,9 @@ def build_submission(
     cell.font = S.font(bold=True)
     cell.alignment = Alignment(horizontal="center", vertical="center")
     S.border_span(form, f"{code_cell}:F1")
-    for sheet, line in ((FORM, f"校验码 {code}　　第 &P 页，共 &N 页"), (LETTER, f"校验码 {code}")):
+    for sheet in (FORM, LETTER, CHECKLIST, CALC):  # every printed page: the code and "第 n 页，共 m 页"
         footer = wb[sheet].oddFooter.center
-        footer.text = line
+        footer.text = FOOTER.format(code=code)
         footer.size = 9
     _embed(wb, text)
     for c in w.cells:

@@ -20,6 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from xlmv import __version__
 from xlmv.assess import ProductAssessment
 from xlmv.declaration import Product
+from xlmv.linebreak import wrap
 from xlmv.money import to_fen
 from xlmv.policy import Kind, Policy
 from xlmv.texttable import width
@@ -27,7 +28,7 @@ from xlmv_workbook.export.canonical import CellKind, NamedCell, cell_text
 from xlmv_workbook.template import layout as L
 from xlmv_workbook.xlsx import styles as S
 
-TIER_FORMAT = '[=0]"不达标";"第"0"档"'
+NOT_ELIGIBLE = "不达标"
 _FORMATS: dict[str, str] = {
     "money": S.MONEY_FORMAT,
     "wan": S.WAN_FORMAT,
@@ -106,6 +107,14 @@ class Writer:
         current = ws.row_dimensions[row].height or 0
         ws.row_dimensions[row].height = max(current, needed, 20)
 
+    def paragraph(self, ws: Worksheet, ref: str, text: str, span: str) -> str:
+        """Printed prose in a merged span, broken into lines by ``linebreak.wrap`` so that no renderer starts a
+        line with "、" or "）"; the row is fitted to the lines. Returns the text as written."""
+        broken = wrap(text, line_limit(ws, span))
+        S.text(ws, ref, broken, span=span)
+        self.fit(ws, ref, broken, span)
+        return broken
+
     def label(self, ws: Worksheet, ref: str, text: str, span: str | None = None) -> None:
         S.label(ws, ref, text, span)
         if span:
@@ -115,6 +124,12 @@ class Writer:
     def header(self, ws: Worksheet, row: int, text: str, last: str) -> None:
         S.header(ws, f"A{row}", text, f"A{row}:{last}{row}")
         ws.row_dimensions[row].height = 20
+
+
+def line_limit(ws: Worksheet, span: str) -> int:
+    """Display columns (a CJK character is 2) a line of 10.5 pt text holds in ``span`` in Excel, with a margin:
+    a column of width w holds about w such columns; LibreOffice prints the same text narrower."""
+    return int(sum(ws.column_dimensions[c].width or 8.43 for c in _span_columns(span))) - 2
 
 
 def print_page(ws: Worksheet, area: str, title_rows: str) -> None:
@@ -179,3 +194,12 @@ def kind_label(policy: Policy, product: Product) -> str:
 
 def tier_of(pa: ProductAssessment) -> int:
     return pa.result.tier if pa.result is not None else 0
+
+
+def tier_text(policy: Policy, product: Product, pa: ProductAssessment) -> str:
+    """The policy's label of the tier reached ("第三档"), as check, batch and the template show it, or 不达标."""
+    kind = product_kind(policy, product)
+    tier = tier_of(pa)
+    if kind is None or tier <= 0 or tier > len(kind.bands):
+        return NOT_ELIGIBLE
+    return kind.bands[tier - 1].label

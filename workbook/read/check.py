@@ -1,11 +1,13 @@
-"""``xlmv check FILE...``: check filled declaration workbooks and recompute their rewards.
+"""``xlmv check FILE|FOLDER...``: check filled declaration workbooks and recompute their rewards.
 
 Each file is read with ``xlmv_workbook.read.reader`` (only input cells; the template's own computed cells are
 never trusted) and assessed with ``xlmv_workbook.read.validate.evaluate``, the same path the Excel macro
-uses. Output is a Chinese report per file, or with ``--json`` one JSON list with an object per file.
-A file that cannot be read is reported and the others are still checked.
+uses. Folders are searched recursively for ``*.xlsx``/``*.xlsm`` as ``xlmv batch`` does (``review.inputs``).
+Output is a Chinese report per file, or with ``--json`` one JSON list with an object per file.
+A file that cannot be read is reported once, on stderr, and the others are still checked.
 
-Exit codes: 0 no errors, 1 some declaration has errors, 2 some file could not be read.
+Exit codes: 0 no errors, 1 some declaration has errors, 2 some file could not be read (or a folder holds
+no workbook).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import TextIO
 
 from xlmv.assess import ProductAssessment
@@ -25,9 +28,10 @@ from xlmv.policy import Policy, PolicyError, current_policy, load_policy, mismat
 from xlmv.texttable import render
 from xlmv_workbook.read.reader import read_workbook
 from xlmv_workbook.read.validate import Evaluation, evaluate, summary
+from xlmv_workbook.review.inputs import collect_inputs
 from xlmv_workbook.xlsx.safety import WorkbookError
 
-__all__ = ["FileReport", "check_file", "evaluate_file", "run"]
+__all__ = ["FileReport", "check_file", "evaluate_file", "expand", "run"]
 
 
 @dataclass(frozen=True)
@@ -212,19 +216,44 @@ def run(
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> int:
-    """Check every file, print the reports, and return the exit code (the worst over all files)."""
+    """Check every file (folders: their workbooks, recursively), print the reports, and return the exit code
+    (the worst over all files). A file that cannot be read is said once, on ``err``; with ``--json`` it is
+    also an object of the list (data, not a message)."""
     out = out or sys.stdout
     err = err or sys.stderr
+    files, empty = expand(paths)
+    for folder in empty:
+        print(f"xlmv check：{folder}：文件夹中没有申报表（.xlsx/.xlsm）", file=err)
     reports = []
-    for n, path in enumerate(paths):
+    shown = 0
+    for path in files:
         report = check_file(path)
         reports.append(report)
         if report.error is not None:
+            out.flush()  # the message lands between the reports it belongs to
             print(f"xlmv check：{report.path}：{report.error}", file=err)
-        if not as_json:
-            if n:
+        elif not as_json:
+            if shown:
                 print(file=out)
             print(to_text(report), file=out)
+            shown += 1
     if as_json:
         print(json.dumps([to_json_object(r) for r in reports], ensure_ascii=False, indent=2), file=out)
-    return max((r.exit_code for r in reports), default=EXIT_OK)
+    worst = max((r.exit_code for r in reports), default=EXIT_OK)
+    return EXIT_BAD_INPUT if empty else worst
+
+
+def expand(paths: Sequence[str | os.PathLike[str]]) -> tuple[list[str], list[str]]:
+    """The files to check in the order given, each folder replaced by its workbooks (recursively, sorted,
+    as ``xlmv batch`` finds them); and the folders that hold none."""
+    files: dict[str, None] = {}
+    empty = []
+    for item in paths:
+        if Path(item).is_dir():
+            found = collect_inputs([item])
+            if not found:
+                empty.append(os.fspath(item))
+            files.update(dict.fromkeys(found))
+        else:
+            files[os.fspath(item)] = None
+    return list(files), empty

@@ -10,6 +10,7 @@ from openpyxl.chart import Reference, ScatterChart, Series
 from openpyxl.chart.shapes import GraphicalProperties
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.formula import ArrayFormula
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xlmv import formula as native
@@ -23,6 +24,9 @@ DATA_COLUMN = 11  # K: first hidden column of chart data
 SHARE_COLUMN = DATA_COLUMN + 10  # U: first hidden column of the tier rows' fen shares (``_tier_shares``)
 BREAKDOWN_NOTE = "加载插件后显示逐项明细（MV_BREAKDOWN）"
 NEXT_TIER_NOTE = "计在金额最大的服务上；0 为已达上限"
+PRINT_LAST_COLUMN = "D"  # the printed page: the tier tables, the charts and the enterprise total
+CHART_WIDTH_CM = 14.0  # columns A–D are about 14.6 cm wide
+EMPTY_CHART_NOTE = "填写申报金额后显示奖励曲线和本申报的位置"
 
 
 def _cells(index: int) -> dict[str, object]:
@@ -68,24 +72,33 @@ def build_calc(ws: Worksheet, policy: Policy) -> dict[str, str]:
         "I": 16,
     }.items():
         ws.column_dimensions[column].width = width
-    S.title(ws, "A1", "奖励测算", "A1:I1")
+    S.title(ws, "A1", "奖励测算", f"A1:{PRINT_LAST_COLUMN}1")
+    ws.row_dimensions[1].height = 28
     S.label(ws, "A2", "计算方式")
     S.computed(ws, "B2", "=" + F.ENGINE, span="B2:D2")
     names[L.ENGINE_NAME] = "B2"
-    S.text(
-        ws,
-        "A3",
-        f"依据{policy.title}附件3 二：超额累进、逐档计算；金额单位：元。加载 xlwings 插件时由插件计算，否则由内置公式计算，结果相同。",
-        span="A3:I3",
-    )
+    note = f"依据{policy.title}附件3 二：超额累进、逐档计算；金额单位：元。加载 xlwings 插件时由插件计算，否则由内置公式计算，结果相同。"
+    S.text(ws, "A3", note, span=f"A3:{PRINT_LAST_COLUMN}3")
+    S.fit_height(ws, "A3", note, f"A3:{PRINT_LAST_COLUMN}3")
     for index in range(L.PRODUCTS):
         names.update(_product(ws, policy, index))
     names.update(_enterprise(ws, policy))
     for column in range(DATA_COLUMN, DATA_COLUMN + 10):
         ws.column_dimensions[get_column_letter(column)].hidden = True
     ws.freeze_panes = "A4"
-    S.page_setup(ws, f"A1:I{L.ENTERPRISE_ROW + L.PRODUCTS + 6}", landscape=False, title_rows="1:2")
+    _print_setup(ws)
     return names
+
+
+def _print_setup(ws: Worksheet) -> None:
+    """Portrait A4, one page wide, of the tables and charts (columns A–D; the add-in's detail in F–I stays on
+    screen): one product per page and the enterprise total on the last product's page, by manual breaks
+    before products 2…n (kept under "fit to 1 page wide", whose height is left free)."""
+    S.page_setup(
+        ws, f"A1:{PRINT_LAST_COLUMN}{L.ENTERPRISE_ROW + L.PRODUCTS + 6}", landscape=False, title_rows="1:2"
+    )
+    for index in range(1, L.PRODUCTS):
+        ws.row_breaks.append(Break(id=L.calc_top_row(index) - 1))
 
 
 def _product(ws: Worksheet, policy: Policy, index: int) -> dict[str, str]:
@@ -223,8 +236,7 @@ def _breakdown(ws: Worksheet, policy: Policy, c: dict[str, object], top: int) ->
     formula = f"=IFERROR({F.by_kind(policy, kind_cell, calls)},{F.quote(BREAKDOWN_NOTE)})"
     ws[f"F{top + 1}"] = ArrayFormula(f"F{top + 1}", formula)
     ws[f"F{top + 1}"].font = S.font(size=9)
-    ws[f"F{top}"].value = "插件明细"
-    ws[f"F{top}"].font = S.font(bold=True)
+    S.header(ws, f"F{top}", "插件明细（屏幕查看，不打印）", f"F{top}:I{top}")
 
 
 def _chart(
@@ -239,12 +251,16 @@ def _chart(
     )
     first = policy.kinds[0].id
 
+    amounts = {k.id: _items(k, c)[0] for k in policy.kinds}
+    entered = sorted({cell for cells in amounts.values() for cell in cells})
+    nothing = f"COUNT({','.join(entered)})=0"
+
     def pick(exprs: dict[str, str]) -> str:
-        return "=" + F.by_kind(policy, kind_cell, exprs, exprs[first])
+        """By the product's kind; #N/A (not drawn) until an amount is entered, so the chart stays empty."""
+        return f"=IF({nothing},NA(),{F.by_kind(policy, kind_cell, exprs, exprs[first])})"
 
     curves = {k.id: _curve_points(k) for k in policy.kinds}
     points = max(len(p) for p in curves.values())
-    amounts = {k.id: _items(k, c)[0] for k in policy.kinds}
     rewards = {k.id: native.item_reward_formula for k in policy.kinds}
     for i in range(points):
         row = top + i
@@ -280,7 +296,7 @@ def _chart(
         xs = {k: F.num(b[j] / 10000) if j < len(b) else "NA()" for k, b in bounds.items()}
         for offset, height in ((0, "0"), (1, top_y)):
             ws[f"{bx_wan}{row + offset}"] = pick(xs)
-            ws[f"{by_wan}{row + offset}"] = "=" + height
+            ws[f"{by_wan}{row + offset}"] = f"=IF({nothing},NA(),{height})"
         bound_rows.append(row)
 
     def series(x_col: str, y_col: str, first_row: int, rows: int, title: str) -> Series:
@@ -298,7 +314,7 @@ def _chart(
     chart.title = f"产品{index + 1}：奖励与投入金额"
     chart.style = 13
     chart.scatterStyle = "lineMarker"
-    chart.height, chart.width = 8.5, 15.5
+    chart.height, chart.width = 8.5, CHART_WIDTH_CM
     chart.x_axis.title = "投入金额（万元）"
     chart.y_axis.title = "奖励上限（万元）"
     chart.x_axis.delete = chart.y_axis.delete = False
@@ -326,6 +342,9 @@ def _chart(
         chart.series.append(line)
     chart.x_axis.number_format = chart.y_axis.number_format = "#,##0"
     ws.add_chart(chart, f"A{anchor_row}")
+    note = ws[f"A{anchor_row - 1}"]  # above the chart: why it is empty
+    note.value = f'=IF({nothing},{F.quote(EMPTY_CHART_NOTE)},"")'
+    note.font = S.font(size=9, color="FF7F7F7F")
 
 
 def _curve_points(kind: Kind) -> list[Decimal | None]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from openpyxl.worksheet.worksheet import Worksheet
 
+from xlmv.linebreak import display_width
 from xlmv.policy import Policy
 from xlmv_workbook.template import inputs
 from xlmv_workbook.template import layout as L
@@ -61,7 +62,12 @@ def build_guide(ws: Worksheet, policy: Policy) -> dict[str, str]:
 
 def build_params(ws: Worksheet, policy: Policy) -> dict[str, str]:
     """Write the policy data; returns defined names of the dropdown lists (name → range)."""
-    for column, width in {"A": 14, "B": 10, "C": 22, "D": 22, "E": 12, "F": 28, "G": 60}.items():
+    first_column = [k.label for k in policy.kinds] + (
+        [u.label for u in policy.unit_types.items] if policy.unit_types else []
+    )
+    widths = {"A": 14, "B": 12, "C": 22, "D": 22, "E": 12, "F": 28, "G": 60}
+    widths["A"] = max(widths["A"], *(display_width(t) + 2 for t in first_column))  # A does not run into B
+    for column, width in widths.items():
         ws.column_dimensions[column].width = width
     S.title(ws, "A1", f"政策参数（只读，由政策数据 {policy.label} 生成）", "A1:G1")
     row = 3
@@ -69,12 +75,18 @@ def build_params(ws: Worksheet, policy: Policy) -> dict[str, str]:
         ws, f"A{row}", "奖励档位（附件3 二.4，超额累进：每档比例只适用于落在该档的部分）", f"A{row}:G{row}"
     )
     row += 1
-    for column, title in zip(
-        "ABCDEFG",
-        ("方式", "档位", "奖励基数下限（不含，元）", "奖励基数上限（含，元）", "比例上限", "条款", "原文"),
-        strict=True,
-    ):
+    titles = (
+        "方式",
+        "档位",
+        "奖励基数下限（不含，元）",
+        "奖励基数上限（含，元）",
+        "比例上限",
+        "条款",
+        "原文",
+    )
+    for column, title in zip("ABCDEFG", titles, strict=True):
         S.label(ws, f"{column}{row}", title)
+    _fit_row(ws, row, titles)
     for kind in policy.kinds:
         lower = None
         for band in kind.bands:
@@ -94,6 +106,7 @@ def build_params(ws: Worksheet, policy: Policy) -> dict[str, str]:
                 ws[f"{column}{row}"].alignment = S.WRAP
             ws[f"C{row}"].number_format = ws[f"D{row}"].number_format = S.MONEY_FORMAT
             ws[f"E{row}"].number_format = S.RATE_FORMAT
+            _fit_row(ws, row, values)
             lower = band.upper
     row += 2
     S.header(ws, f"A{row}", "申报起点与奖励上限", f"A{row}:G{row}")
@@ -102,28 +115,30 @@ def build_params(ws: Worksheet, policy: Policy) -> dict[str, str]:
             if item is None:
                 continue
             row += 1
-            for column, value in zip(
-                "ACDFG", (kind.label, what, float(item.amount), item.clause, item.text), strict=True
-            ):
+            values = (kind.label, what, float(item.amount), item.clause, item.text)
+            for column, value in zip("ACDFG", values, strict=True):
                 ws[f"{column}{row}"] = value
                 ws[f"{column}{row}"].alignment = S.WRAP
             ws[f"D{row}"].number_format = S.MONEY_FORMAT
+            _fit_row(ws, row, values, "ACDFG")
     if policy.enterprise_cap:
         row += 1
         cap = policy.enterprise_cap
-        for column, value in zip(
-            "ACDFG", ("企业", "自然年奖励上限", float(cap.amount), cap.clause, cap.text), strict=True
-        ):
+        values = ("企业", "自然年奖励上限", float(cap.amount), cap.clause, cap.text)
+        for column, value in zip("ACDFG", values, strict=True):
             ws[f"{column}{row}"] = value
             ws[f"{column}{row}"].alignment = S.WRAP
         ws[f"D{row}"].number_format = S.MONEY_FORMAT
+        _fit_row(ws, row, values, "ACDFG")
     if policy.usage_window:
         row += 1
         w = policy.usage_window
-        for column, value in zip("ACDFG", ("全部", "使用期间起始日", w.start, w.clause, w.text), strict=True):
+        values = ("全部", "使用期间起始日", w.start, w.clause, w.text)
+        for column, value in zip("ACDFG", values, strict=True):
             ws[f"{column}{row}"] = value
             ws[f"{column}{row}"].alignment = S.WRAP
         ws[f"D{row}"].number_format = S.DATE_FORMAT
+        _fit_row(ws, row, values, "ACDFG")
 
     row += 2
     S.header(ws, f"A{row}", "下拉选项（数据验证来源）", f"A{row}:G{row}")
@@ -167,6 +182,13 @@ def build_params(ws: Worksheet, policy: Policy) -> dict[str, str]:
     return names
 
 
+def _fit_row(ws: Worksheet, row: int, values: tuple[object, ...], columns: str = "ABCDEFG") -> None:
+    """The row as tall as its longest wrapped text needs at its column's width."""
+    for column, value in zip(columns, values, strict=True):
+        if isinstance(value, str):
+            S.fit_height(ws, f"{column}{row}", value)
+
+
 def build_results(ws: Worksheet) -> None:
     for column, width in {"A": 10, "B": 18, "C": 70, "D": 22}.items():
         ws.column_dimensions[column].width = width
@@ -179,8 +201,11 @@ def build_results(ws: Worksheet) -> None:
 
 
 def build_config(ws: Worksheet) -> None:
-    """xlwings reads its settings from a sheet named ``xlwings.conf`` (key in A, value in B)."""
+    """xlwings reads its settings from a sheet named ``xlwings.conf`` (key in A, value in B). The sheet is
+    hidden and has no print area, so printing the workbook leaves it out (LibreOffice prints a hidden sheet
+    that has a print area); xlwings reads hidden sheets (``wb.Sheets(…)``), and a user can unhide it
+    (右键工作表标签 → 取消隐藏)."""
     ws["A1"], ws["B1"] = "UDF Modules", "xlmv_udfs"
     ws.column_dimensions["A"].width = 16
     ws.column_dimensions["B"].width = 16
-    S.page_setup(ws, "A1:B1", landscape=False)
+    ws.sheet_state = "hidden"

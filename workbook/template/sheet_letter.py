@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from openpyxl.worksheet.worksheet import Worksheet
 
+from xlmv.linebreak import wrap
 from xlmv.policy import Policy
 from xlmv_workbook.template import inputs
 from xlmv_workbook.template import layout as L
@@ -27,9 +28,11 @@ def build_letter(ws: Worksheet, policy: Policy) -> None:
     S.text(ws, "A6", opening, span="A6:F6")
     ws.row_dimensions[6].height = 36
     row = 7
-    for item in letter.items:
-        S.text(ws, f"A{row}", "　　" + item, span=f"A{row}:F{row}")
-        ws.row_dimensions[row].height = 18 * (1 + len(item) // 42)
+    limit = int(sum(ws.column_dimensions[c].width for c in "ABCDEF")) - 2
+    for item in letter.items:  # numbered as the policy prints them; lines broken so none starts with "、"
+        text = wrap("　　" + item, limit)
+        S.text(ws, f"A{row}", text, span=f"A{row}:F{row}")
+        S.fit_height(ws, f"A{row}", text, f"A{row}:F{row}")
         row += 1
     signature_row = row + 1
     S.text(ws, f"A{signature_row}", letter.signature, span=f"A{signature_row}:F{signature_row}")

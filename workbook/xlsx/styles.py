@@ -3,9 +3,15 @@
 
 from __future__ import annotations
 
+import math
+import re
+
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
+
+from xlmv.linebreak import display_width
 
 FONT_NAME = "宋体"
 INPUT_FILL = "FFFFF2CC"  # light yellow: type here
@@ -16,7 +22,9 @@ ERROR_FILL = "FFFFC7CE"
 WARNING_FILL = "FFFFEB9C"
 
 MONEY_FORMAT = "#,##0.00"
-WAN_FORMAT = "0.00"
+WAN_FORMAT = (
+    "#,##0.00;-#,##0.00"  # 万元: shown as "#,##0.00" (a string of its own, so 万元 cells stay findable)
+)
 DATE_FORMAT = "yyyy-mm-dd"
 RATE_FORMAT = "0%"
 
@@ -99,6 +107,25 @@ def border_span(ws: Worksheet, span: str) -> None:
     for row in ws[span]:
         for cell in row:
             cell.border = BORDER
+
+
+LINE_HEIGHT = 15.0  # points per line of 10.5 pt text
+MAX_ROW_HEIGHT = 409.0
+
+
+def fit_height(ws: Worksheet, ref: str, text: str, span: str | None = None, *, size: float = 10.5) -> None:
+    """Grow the row of ``ref`` to hold ``text`` wrapped at the width of its column (or merged ``span``):
+    openpyxl cannot autofit, and LibreOffice prints a wrapped cell in a default-height row over itself.
+    A column of width w holds about w display columns (a CJK character is 2) of 10.5 pt text."""
+    first, _, last = (span or ref).partition(":")
+    start = column_index_from_string(re.sub(r"[0-9]+", "", first))
+    end = column_index_from_string(re.sub(r"[0-9]+", "", last or first))
+    available = sum(ws.column_dimensions[get_column_letter(n)].width or 8.43 for n in range(start, end + 1))
+    per_line = max(available - 1, 1) * 10.5 / size
+    lines = sum(max(1, math.ceil(display_width(part) / per_line)) for part in str(text).split("\n"))
+    row = int(re.sub(r"[A-Z$]+", "", first))
+    needed = min(lines * LINE_HEIGHT * size / 10.5 + 4, MAX_ROW_HEIGHT)
+    ws.row_dimensions[row].height = max(ws.row_dimensions[row].height or 0, needed)
 
 
 def page_setup(ws: Worksheet, area: str, *, landscape: bool, title_rows: str | None = None) -> None:
