@@ -107,7 +107,12 @@ def test_charts_are_empty_until_an_amount_is_entered(template: openpyxl.Workbook
         ]
         data = [
             c
-            for row in ws.iter_rows(min_row=top, max_row=top + L.CALC_BLOCK_ROWS - 1, min_col=first_data)
+            for row in ws.iter_rows(
+                min_row=top,
+                max_row=top + L.CALC_BLOCK_ROWS - 1,
+                min_col=first_data,
+                max_col=sheet_calc.SHARE_COLUMN - 1,  # the chart data, not the tier rows' fen shares
+            )
             for c in row
             if isinstance(c.value, str) and c.value.startswith("=")
         ]

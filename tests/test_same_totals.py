@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from filling import _api, _declaration, _private
 from openpyxl import load_workbook
+from test_batch import table
 from workbooks import declaration_values, write_workbook
 
 from xlmv.declaration import Declaration
@@ -46,15 +47,9 @@ def _money(value: object) -> Decimal:
     return D(repr(value)).quantize(D("0.01"))
 
 
-def _table(path: Path, sheet: str) -> list[dict[str, object]]:
-    rows = list(load_workbook(path)[sheet].iter_rows(values_only=True))
-    header = [str(h) if h is not None else "" for h in rows[0]]
-    return [dict(zip(header, r, strict=False)) for r in rows[1:] if any(v is not None for v in r)]
-
-
 def _review_totals(path: Path) -> tuple[list[Decimal], Decimal]:
-    detail = [r for r in _table(path, review.DETAIL) if r.get(H.GRANTED) is not None]
-    summary = _table(path, review.SUMMARY)
+    detail = [r for r in table(path, review.DETAIL) if r.get(H.GRANTED) is not None]
+    summary = table(path, review.SUMMARY)
     assert len(summary) == 1
     return [_money(r[H.GRANTED]) for r in detail], _money(summary[0][H.TOTAL])
 

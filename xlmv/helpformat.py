@@ -14,6 +14,7 @@ import sys
 from collections.abc import Iterable
 from typing import Any, NoReturn
 
+from xlmv.exitcodes import EXIT_BAD_INPUT
 from xlmv.linebreak import display_width, wrap
 
 __all__ = ["ARGPARSE_MESSAGES", "LABELS", "ChineseHelpFormatter", "ChineseParser"]
@@ -35,8 +36,6 @@ ARGPARSE_MESSAGES = (  # argparse's own English messages, as users see them
     (r"expected one argument", "需要一个值"),
     (r"invalid (\w+) value: ", r"值无效："),
 )
-
-EXIT_USAGE = 2
 
 
 class ChineseHelpFormatter(argparse.HelpFormatter):
@@ -110,4 +109,4 @@ class ChineseParser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         for pattern, chinese in ARGPARSE_MESSAGES:
             message = re.sub(pattern, chinese, message)
-        self.exit(EXIT_USAGE, f"xlmv：{LABELS['error']}：{message}\n")
+        self.exit(EXIT_BAD_INPUT, f"xlmv：{LABELS['error']}：{message}\n")
