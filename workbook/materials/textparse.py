@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from xlmv.evidence.documents import Contract, Invoice, Party, Settlement
@@ -24,8 +23,9 @@ _TAX_ID = r"([0-9A-Z]{15,20})"
 
 
 def normalise_text(text: str) -> str:
-    """NFKC (full-width letters, digits, colons and brackets become ASCII) and no ideographic spaces."""
-    return unicodedata.normalize("NFKC", text).replace("\u3000", " ")
+    """Ideographic spaces as plain ones; everything else as written (names keep their full-width brackets,
+    the patterns accept both forms)."""
+    return text.replace("\u3000", " ").replace("\xa0", " ")
 
 
 def parse_date(text: str) -> dt.date | None:
@@ -46,7 +46,7 @@ def parse_money(text: str) -> Decimal | None:
 
 
 def _first(pattern: str, text: str) -> str:
-    match = re.search(pattern, text)
+    match = re.search(pattern, text, re.M)
     return match[1].strip() if match else ""
 
 
@@ -71,7 +71,7 @@ def parse_invoice(raw: str) -> Invoice | None:
     names = _name_values(text)
     ids = re.findall(r"(?:统一社会信用代码\s*/\s*)?纳税人识别号" + _SEP + _TAX_ID, text)
     totals = re.findall(r"合\s*计\s+" + _MONEY + r"\s+" + _MONEY, text)
-    total = _first(r"\(\s*小\s*写\s*\)\s*" + _MONEY, text)
+    total = _first(r"[(（]\s*小\s*写\s*[)）]\s*" + _MONEY, text)
     amount, tax = (parse_money(totals[0][0]), parse_money(totals[0][1])) if totals else (None, None)
     return Invoice(
         label=label,
@@ -95,7 +95,7 @@ def parse_settlement(raw: str) -> Settlement | None:
         return None
     period = _first(r"结算(?:期间|周期)" + _SEP + r"(.+)", text)
     dates = [parse_date(m[0]) for m in re.finditer(_DATE, period)]
-    amount = _first(r"结算金额(?:\s*\(元\))?" + _SEP + _MONEY, text)
+    amount = _first(r"结算金额(?:\s*[(（]元[)）])?" + _SEP + _MONEY, text)
     return Settlement(
         provider=_first(r"(?:服务提供方|出具方|供给企业)" + _SEP + r"(.+?)(?=\s{2,}|$)", text).strip(),
         service=_first(r"(?:模型服务|服务名称|服务内容)" + _SEP + r"(.+?)(?=\s{2,}|$)", text).strip(),
