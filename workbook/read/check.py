@@ -16,13 +16,15 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import TextIO
 
 from xlmv.assess import ProductAssessment
+from xlmv.evidence.checks import MaterialsReport
 from xlmv.money import ZERO, fen_str, format_yuan
 from xlmv.policy import Policy, PolicyError, load_policy
 from xlmv.texttable import render
-from xlmv_workbook.read.reader import read_workbook
+from xlmv_workbook.read.reader import ReadResult, read_workbook
 from xlmv_workbook.read.validate import Evaluation, evaluate, summary
 from xlmv_workbook.xlsx.safety import WorkbookError
 
@@ -47,10 +49,12 @@ class FileReport:
 
 
 def check_file(path: str | os.PathLike[str]) -> FileReport:
-    """Read and assess one file; never raises for a bad file."""
+    """Read and assess one file; never raises for a bad file. When the declaration has a materials folder
+    (``<name>-材料/`` beside it) or file column entries, the evidence check's findings are added."""
     shown = os.fspath(path)
     try:
-        return FileReport(shown, evaluation=evaluate(read_workbook(path)))
+        result = read_workbook(path)
+        return FileReport(shown, evaluation=evaluate(result, _materials(result, path)))
     except WorkbookError as exc:
         return FileReport(shown, error=exc.problem)
     except PolicyError as exc:
@@ -59,6 +63,16 @@ def check_file(path: str | os.PathLike[str]) -> FileReport:
         return FileReport(
             shown, error=f"读取时发生意外错误（{type(exc).__name__}：{exc}），请将该文件反馈给维护者"
         )
+
+
+def _materials(result: ReadResult, path: str | os.PathLike[str]) -> MaterialsReport | None:
+    from xlmv_workbook.materials.evaluate import materials_report
+    from xlmv_workbook.materials.limits import MaterialError
+
+    try:
+        return materials_report(result, Path(path))
+    except MaterialError as exc:
+        raise WorkbookError(path, f"材料文件夹无法读取：{exc}") from None
 
 
 # ------------------------------------------------------------------------------------------ products
@@ -144,6 +158,15 @@ def to_text(report: FileReport) -> str:
             f"{cap.name}（{cap.clause}）：本年已获 {format_yuan(cap.prior)} 元，核减 {format_yuan(cap.reduced_by)} 元"
         )
     lines.append(f"企业合计：{format_yuan(enterprise.total)} 元")
+    if ev.materials is not None:
+        from xlmv_workbook.materials.command import item_rows
+
+        headers = ["产品", "清单项", "材料名称", "核验结果", "说明", "文件"]
+        lines += [
+            "",
+            f"材料核验（{ev.materials.folder}）：",
+            render(headers, item_rows(ev.result, ev.materials)),
+        ]
     return "\n".join(lines)
 
 
@@ -172,6 +195,7 @@ def to_json_object(report: FileReport) -> dict[str, object]:
                 "cell": ev.cell_for(f) or None,
                 "message": f.message,
                 "clause": f.clause,
+                "file": f.file or None,
             }
             for f in ev.findings
         ],
@@ -189,7 +213,19 @@ def to_json_object(report: FileReport) -> dict[str, object]:
             for p in _products(ev)
         ],
         "total": fen_str(ev.assessment.enterprise.total),
+        "materials": _materials_json(report),
     }
+
+
+def _materials_json(report: FileReport) -> dict[str, object] | None:
+    ev = report.evaluation
+    if ev is None or ev.materials is None:
+        return None
+    from xlmv_workbook.materials.command import to_json_object as materials_json
+
+    data = materials_json(report.path, ev.result, ev.materials)
+    data.pop("findings")  # already in the file's findings
+    return data
 
 
 # ---------------------------------------------------------------------------------------------- run

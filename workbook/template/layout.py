@@ -385,6 +385,35 @@ def _checklist(index: int) -> list[Field]:
     ]
 
 
+# 材料清单 columns beside the status (issue 12): the applicant's material files (input, paths relative to
+# the workbook's folder, several separated by “;”), a link to the first file, and the evidence status the
+# validation writes. They are not declaration fields: ``material_file_fields`` and ``evidence_name``.
+FILES_COLUMN, LINK_COLUMN, EVIDENCE_COLUMN = "E", "F", "G"
+
+
+def material_file_fields(index: int | None = None) -> tuple[Field, ...]:
+    """The file cells of product ``index`` (all products when None) on 材料清单."""
+    indexes = range(PRODUCTS) if index is None else (index,)
+    return tuple(
+        Field(
+            f"products[{p}].files[{i}]",
+            f"MV_P{p + 1}_FILES_{i + 1}",
+            CHECKLIST,
+            f"{FILES_COLUMN}{checklist_first_row(p) + i}",
+            f"产品{p + 1} 材料{i + 1} 文件",
+            "text",
+            prompt="材料文件相对于本工作簿所在文件夹的路径，如 申报-材料/产品1/发票1.pdf；多个用 ; 分隔",
+        )
+        for p in indexes
+        for i in range(CHECKLIST_ITEMS)
+    )
+
+
+def evidence_name(index: int, item: int) -> str:
+    """Defined name of the evidence-status cell of product ``index``'s item ``item`` (1-based)."""
+    return f"MV_P{index + 1}_EVIDENCE_{item}"
+
+
 COMMITMENT_FIRST_ROW = 22
 COMMITMENTS = (
     ("commitments.truthful", "MV_COMMIT_TRUTHFUL", "本单位承诺提交的全部申报材料均真实、准确、有效（第1条）"),
