@@ -37,6 +37,7 @@ __all__ = [
     "ItemResult",
     "MaterialsReport",
     "check_materials",
+    "cross_application_duplicates",
     "invoice_uses",
 ]
 
@@ -655,3 +656,32 @@ def _where(use: InvoiceUse, application: str) -> str:
     if use.application != application:
         return f"{use.enterprise or use.application} 的申报（{use.application}）{place} {use.file}"
     return f"本申报 {place} {use.file}"
+
+
+def cross_application_duplicates(
+    policy: Policy, uses: Iterable[InvoiceUse]
+) -> dict[str, list[tuple[InvoiceUse, Finding]]]:
+    """Invoice numbers used by more than one application (a batch, across enterprises): an error finding
+    for every use, keyed by application. Uses within one application are ``check_materials``' job."""
+    if policy.evidence is None:
+        raise PolicyError(f"政策 {policy.label} 没有规定材料核验（evidence）")
+    clause = policy.evidence.check("unique").clause
+    by_number: dict[str, list[InvoiceUse]] = defaultdict(list)
+    for use in uses:
+        by_number[normalise_tax_id(use.number)].append(use)
+    out: dict[str, list[tuple[InvoiceUse, Finding]]] = defaultdict(list)
+    for number, group in by_number.items():
+        if len({u.application for u in group}) < 2:
+            continue
+        for use in group:
+            elsewhere = "；".join(_where(u, use.application) for u in group if u.application != use.application)
+            finding = Finding(
+                severity=Severity.ERROR,
+                code="evidence.invoice_duplicate_batch",
+                field=f"products[{use.product}]",
+                message=f"材料核验：{use.file}：发票号码 {number} 在多份申报中重复使用，另见：{elsewhere}",
+                clause=clause,
+                file=use.file,
+            )
+            out[use.application].append((use, finding))
+    return dict(out)
