@@ -2,8 +2,8 @@
 
 Builds the template, fills the examples (fictional companies, ``xlmv/examples/*.json``) into copies of it,
 writes each a materials folder of fictional invoices, settlement statements and contracts (one example
-has an invoice whose buyer is another company, one reuses another application's invoice number, one has
-a scanned payment proof), checks each one (the evidence status goes into its 材料清单 sheet as
+reuses another application's invoice number and has a scanned payment proof, one has an invoice whose
+buyer is another company), checks each one (the evidence status goes into its 材料清单 sheet as
 MV_VALIDATE would write it), runs a batch into a review workbook (with its 材料核验 sheet and the
 cross-application invoice check), exports the declarations without errors (with a PDF where LibreOffice
 is installed), and prints a short Chinese summary with the path of every output.
@@ -74,13 +74,14 @@ def _prepare(out: Path) -> None:
 
 
 def _plans(count: int) -> list[Plan]:
-    """Example 1 is clean; example 2 has an invoice billed to another company and reuses one of example
-    1's invoice numbers; example 3 has a scanned payment proof (需人工核对)."""
+    """Example 1 is clean; example 2 reuses one of example 1's invoice numbers (only the batch, which sees
+    both, can tell) and has a scanned payment proof (需人工核对); example 3 (the one with errors) has an
+    invoice billed to another company."""
     plans = [Plan(prefix=f"24110{n + 1:03d}") for n in range(count)]
     if count > 1:
-        plans[1].foreign_buyer = True
+        plans[1].scan = True
     if count > 2:
-        plans[2].scan = True
+        plans[2].foreign_buyer = True
     return plans
 
 
