@@ -22,7 +22,7 @@ from xlmv.evidence.checks import EvidenceStatus
 from xlmv.money import format_yuan
 from xlmv.policy import load_policy
 from xlmv_workbook.export.submission import export
-from xlmv_workbook.materials.demo_files import OTHER_BUYER, Plan, write_materials
+from xlmv_workbook.materials.demo_files import OTHER_BUYER, Plan, link_in_column, write_materials
 from xlmv_workbook.materials.folder import default_folder
 from xlmv_workbook.read.check import check_file
 from xlmv_workbook.read.validate import validate_file
@@ -105,6 +105,10 @@ def run_demo(out: Path, say: Callable[[str], None] = print) -> DemoResult:
     for (name, decl), plan in zip(examples(), plans, strict=True):
         path = fill_template(result.template, decl, out / FILLED / f"{name}.xlsx")
         write_materials(default_folder(path), decl, policy, plan)
+        if plan is plans[0]:  # the other convention: a file named in the 材料清单 file column
+            link_in_column(
+                path, 0, 5, default_folder(path), "资质与使用情况说明（补充）.pdf", "大模型使用情况补充说明"
+            )
         if len(plans) > 1 and plan is plans[0]:
             plans[1].reuse_number = plan.numbers[0]
         result.filled.append(path)

@@ -15,7 +15,7 @@ from xlmv.policy import Policy
 from xlmv_workbook.materials import samples
 from xlmv_workbook.materials.folder import item_folder
 
-__all__ = ["OTHER_BUYER", "Plan", "write_materials"]
+__all__ = ["OTHER_BUYER", "Plan", "link_in_column", "write_materials"]
 
 OTHER_BUYER = Party(name="北京另一家科技有限公司（虚构示例）", tax_id="91110105MA0OTHER7X")
 _FORMATS = ("xml", "pdf", "ofd", "vat-pdf", "vat-ofd")
@@ -166,3 +166,19 @@ def write_materials(folder: Path, decl: Declaration, policy: Policy, plan: Plan)
             samples.image_only_pdf(item_dir(roles.invoice) / "银行回单（扫描件）.pdf")
             planted_scan = True
     return folder
+
+
+def link_in_column(workbook: Path, slot: int, item: int, folder: Path, name: str, title: str) -> Path:
+    """The file-column convention: write a document into ``folder`` (not in an item sub-folder) and put its
+    path, relative to the workbook's folder, in the 材料清单 file cell of product ``slot``'s item ``item``."""
+    from openpyxl import load_workbook
+
+    from xlmv_workbook.template import layout
+    from xlmv_workbook.xlsx.atomic import save_atomically
+
+    document = samples.plain_pdf(folder / name, f"{title}（{samples.FICTIONAL}）")
+    field = layout.material_file_fields(slot)[item - 1]
+    wb = load_workbook(workbook)
+    wb[field.sheet][field.cell].value = document.relative_to(workbook.parent).as_posix()
+    save_atomically(wb, workbook)
+    return document

@@ -25,6 +25,7 @@ def build_checklist(ws: Worksheet, policy: Policy) -> dict[str, str]:
         "“材料核验”由校验（MV_VALIDATE 或 xlmv check）根据文件内容填写。",
         span="A2:G2",
     )
+    ws.row_dimensions[2].height = 44
     names: dict[str, str] = {}
     fields = L.by_path()
     lists = {k.id: policy.checklist(k) for k in policy.kinds if policy.checklist(k) is not None}
