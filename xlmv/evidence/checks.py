@@ -674,7 +674,9 @@ def cross_application_duplicates(
         if len({u.application for u in group}) < 2:
             continue
         for use in group:
-            elsewhere = "；".join(_where(u, use.application) for u in group if u.application != use.application)
+            elsewhere = "；".join(
+                _where(u, use.application) for u in group if u.application != use.application
+            )
             finding = Finding(
                 severity=Severity.ERROR,
                 code="evidence.invoice_duplicate_batch",
