@@ -188,3 +188,28 @@ def test_batch_without_materials_has_no_material_sheet(template: Path, tmp_path:
     fill_template(template, example(), tmp_path / "in" / "a.xlsx")
     run_batch([tmp_path / "in"], tmp_path / "复核.xlsx", jobs=1)
     assert "材料核验" not in load_workbook(tmp_path / "复核.xlsx").sheetnames
+
+
+def test_mv_validate_in_excel_writes_the_same_status(clean_book: Path, tmp_path: Path) -> None:
+    """The xlwings adapter (a fake Excel book, as in test_validate) gets the same 材料核验 texts as a file."""
+    from test_validate import FakeBook
+
+    from xlmv_workbook.read.books import XlwingsBook
+    from xlmv_workbook.read.validate import validate
+
+    book = copy_book(clean_book, tmp_path)
+    next(default_folder(book).glob("产品2/3-2-3/*")).unlink()  # the private product's invoice is gone
+    fake = FakeBook.from_file(book)
+    fake.fullname = str(book)
+    findings = validate(XlwingsBook(fake))
+    assert any(f.code == "evidence.no_file" for f in findings)
+    validated = tmp_path / "validated.xlsx"
+    validate_file(book, validated)
+    ws = load_workbook(validated)[layout.CHECKLIST]
+    for slot in (0, 1):
+        for item in range(1, layout.CHECKLIST_ITEMS + 1):
+            row = layout.checklist_first_row(slot) + item - 1
+            excel = fake.sheets[layout.CHECKLIST].cells.get((row, 7))
+            assert excel == ws[f"{layout.EVIDENCE_COLUMN}{row}"].value
+    row = layout.checklist_first_row(1) + 2
+    assert ws[f"{layout.EVIDENCE_COLUMN}{row}"].value.startswith("不符")
