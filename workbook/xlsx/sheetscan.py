@@ -98,9 +98,12 @@ def scan_sheet(
         if name == "c":
             if watched:
                 finish()
-            position = position_of(attrs.get("r"))
+            ref = attrs.get("r")
+            position = position_of(ref)
             if position is not None:
                 row_no, col_no = position
+            elif ref is not None:  # calamine would take it literally (B99999999: a dense 10⁸-row grid)
+                raise _bad_ref(path, sheet, ref)
             else:
                 col_no += 1
             in_is = False
@@ -127,7 +130,10 @@ def scan_sheet(
                 finish()
             watched = False
             collecting = None
-            row_no, col_no = _row_number(attrs.get("r"), row_no), 0
+            number = attrs.get("r")
+            if number is not None and not (number.isascii() and number.isdigit() and 0 < len(number) <= 7):
+                raise _bad_ref(path, sheet, number)
+            row_no, col_no = _row_number(number, row_no), 0
         else:
             collecting = None
 
@@ -146,4 +152,11 @@ def _too_large(path: str | os.PathLike[str], sheet: str, row: int, col: int) -> 
     return WorkbookError(
         path,
         f"工作表“{sheet}”的已用区域过大（有内容的单元格远至第 {row} 行第 {col} 列），请删除远处单元格中的多余内容后重新保存",
+    )
+
+
+def _bad_ref(path: str | os.PathLike[str], sheet: str, ref: str) -> WorkbookError:
+    return WorkbookError(
+        path,
+        f"工作表“{sheet}”中有无效的单元格或行号 {ref[:20]!r}（超出 Excel 的范围），文件可能已损坏，请在 Excel 中重新保存",
     )
