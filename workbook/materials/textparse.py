@@ -51,11 +51,12 @@ def _first(pattern: str, text: str) -> str:
 
 
 def _name_values(text: str) -> list[str]:
-    """Every ``名称：…`` value in reading order (a name ends at two spaces, the next label or the line end)."""
+    """Every ``名称：…`` value in reading order (a name ends at two spaces, a space before the next label,
+    or the line end; a name may itself contain 名称 or 纳税人)."""
     return [
         m[1].strip()
         for m in re.finditer(
-            r"名\s*称" + _SEP + r"(.+?)(?=\s{2,}|\s*(?:名\s*称|统一社会|纳税人|$))", text, re.M
+            r"名\s*称" + _SEP + r"(.+?)(?=\s{2,}|\s+(?:名\s*称|统一社会|纳税人)\S*\s*[:：]|$)", text, re.M
         )
     ]
 

@@ -15,8 +15,8 @@ USCC_RE = re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}")
 def normalise_name(name: str) -> str:
     """``北京某某科技有限公司（虚构示例）`` and ``北京某某科技有限公司 (虚构示例)`` compare equal: NFKC (full-width
     brackets become half-width), other bracket shapes become round ones, every space is dropped."""
-    text = unicodedata.normalize("NFKC", name).translate(_BRACKETS)
-    return _SPACE.sub("", text).casefold()
+    text = _SPACE.sub("", unicodedata.normalize("NFKC", name).translate(_BRACKETS))
+    return _SPACE.sub("", unicodedata.normalize("NFKC", text.casefold()))
 
 
 def normalise_tax_id(tax_id: str) -> str:
