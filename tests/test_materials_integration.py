@@ -213,3 +213,19 @@ def test_mv_validate_in_excel_writes_the_same_status(clean_book: Path, tmp_path:
             assert excel == ws[f"{layout.EVIDENCE_COLUMN}{row}"].value
     row = layout.checklist_first_row(1) + 2
     assert ws[f"{layout.EVIDENCE_COLUMN}{row}"].value.startswith("不符")
+
+
+def test_command_line(clean_book: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from xlmv.cli import main
+
+    assert main(["materials", str(clean_book)]) == 0
+    text = capsys.readouterr().out
+    assert "3-1-4" in text and "齐全" in text and "结论：齐全" in text
+    assert main(["materials", str(clean_book), "--materials", str(tmp_path / "空"), "--json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert {i["status"] for i in data["items"]} >= {"不符"}
+    assert main(["materials", str(tmp_path / "没有.xlsx")]) == 2
+    assert "没有.xlsx" in capsys.readouterr().err
+    assert main(["check", "--json", str(clean_book)]) == 0
+    checked = json.loads(capsys.readouterr().out)[0]
+    assert checked["materials"]["ok"] is True and checked["materials"]["items"]
