@@ -206,3 +206,15 @@ def test_payment_proof_that_is_not_an_invoice_needs_review() -> None:
     report = run(items)
     assert report.item(0, 4).status is EvidenceStatus.REVIEW
     assert "evidence.invoices_short" not in codes(report)
+
+
+def test_settlement_period_outside_the_window_needs_review() -> None:
+    items = complete_items()
+    early = settlement_doc("产品1/3-1-3/百度结算单.xlsx", BAIDU.name, "6200000")
+    early = early.model_copy(
+        update={"settlement": early.settlement.model_copy(update={"period_start": dt.date(2024, 6, 1)})}
+    )
+    items[(0, 3)][0] = early
+    report = run(items)
+    assert "evidence.settlement_period" in codes(report)
+    assert report.item(0, 3).status is EvidenceStatus.REVIEW

@@ -474,6 +474,7 @@ def _settlements(
                 doc.file,
             )
             continue
+        _settlement_period(run, state, field, doc)
         if settlement.amount is None:
             complete = False
             run.review(
@@ -494,6 +495,27 @@ def _settlements(
                 f"products[{p_index}].services[{members[0]}].claimed_amount",
                 f"{service.provider} 的结算单金额 {format_yuan(assigned[key])} 元低于申报金额 {format_yuan(claimed)} 元",
             )
+
+
+def _settlement_period(run: _Run, state: _Item, field: str, doc: Document) -> None:
+    """A statement whose period reaches outside the window may bill usage the policy does not count."""
+    window, settlement = run.policy.usage_window, doc.settlement
+    if window is None or settlement is None:
+        return
+    end = run.decl.application_date
+    early = settlement.period_start is not None and settlement.period_start < window.start
+    late = settlement.period_end is not None and end is not None and settlement.period_end > end
+    if early or late:
+        until = end.isoformat() if end is not None else "申报之日"
+        run.review(
+            state,
+            "covers_claimed",
+            "settlement_period",
+            field,
+            f"结算期间 {settlement.period_start or '?'} 至 {settlement.period_end or '?'} 超出 "
+            f"{window.start.isoformat()} 至 {until}，需人工核对结算金额是否只含政策期间内的调用",
+            doc.file,
+        )
 
 
 def _contracts(
