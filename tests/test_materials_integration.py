@@ -63,8 +63,16 @@ def materials_json(book: Path, *args: str) -> tuple[int, dict]:
     return code, json.loads(out.getvalue()) if out.getvalue() else {}
 
 
+def _hashes(folder: Path) -> dict[Path, str]:
+    import hashlib
+
+    return {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
 def test_complete_folder_is_all_complete(clean_book: Path) -> None:
+    before = _hashes(clean_book.parent)
     code, data = materials_json(clean_book)
+    assert _hashes(clean_book.parent) == before  # the workbook and every document are only read
     assert code == 0, [i for i in data["items"] if i["status"] != "齐全"]
     assert {i["status"] for i in data["items"]} == {"齐全"}
     kinds = {d["kind"] for d in data["documents"]}
