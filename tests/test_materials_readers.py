@@ -186,3 +186,18 @@ def test_rmb_upper() -> None:
     assert samples.rmb_upper(Decimal("1060000.50")) == "壹佰零陆万圆伍角"
     assert samples.rmb_upper(Decimal("100.07")) == "壹佰圆零柒分"
     assert samples.rmb_upper(Decimal("4000000")) == "肆佰万圆整"
+
+
+def test_ofd_without_text_is_a_scan(tmp_path: Path) -> None:
+    path = tmp_path / "scan.ofd"
+    data = io.BytesIO(samples.invoice_ofd_bytes(INVOICE, tags=False, attachment=False))
+    out = io.BytesIO()
+    with zipfile.ZipFile(data) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info)
+            if info.filename.endswith("Content.xml"):
+                body = b'<ofd:Page xmlns:ofd="http://www.ofdspec.org/2016"><ofd:Content><ofd:Layer ID="2"/></ofd:Content></ofd:Page>'
+            dst.writestr(info, body)
+    path.write_bytes(out.getvalue())
+    doc = read_document(path, "scan.ofd", "invoice")
+    assert doc.image_only and doc.problem == ""

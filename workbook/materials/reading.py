@@ -54,6 +54,8 @@ def _read(path: Path, shown: str, fmt: str, role: Role, limits: MaterialLimits) 
     if suffix == ".ofd":
         ofd = read_ofd(path, limits)
         invoice = ofd.attached_invoice or ofd.tagged_invoice
+        if invoice is None and not ofd.text.strip():  # pages of images only: a scan
+            return Document(file=shown, format=fmt, image_only=True)
         return _from_text(shown, fmt, role, ofd.text, invoice_first=invoice)
     if suffix == ".pdf":
         text = pdf_text(path, limits)
