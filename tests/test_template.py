@@ -51,6 +51,9 @@ PORTABLE_FUNCTIONS = {
     "ROUNDDOWN",
     "ROUNDUP",
     "SUM",
+    "FIND",  # the 材料清单 link to a material file (Excel 2007, LibreOffice, Gnumeric)
+    "HYPERLINK",
+    "TRIM",
 }
 # Functions Excel stores as _xlfn.NAME (added after Excel 2007): written bare they are #NAME? in Excel.
 XLFN_FUNCTIONS = {

@@ -136,6 +136,18 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true", help="输出 JSON（每个文件一个对象的列表）")
     _policy_option(check)
 
+    materials = commands.add_parser(
+        "materials",
+        help="核验申报材料：读取发票、结算单、合同，逐项给出 齐全/缺失/不符/需人工核对",
+        description="读取申报表旁的材料文件夹（默认 <申报表名>-材料/，子文件夹 产品N/3-1-4/ 等，或材料清单的文件列），"
+        "核对发票购买方、销售方、开票日期、金额、重复发票号码。退出码 0 全部相符，1 有缺失或不符，2 无法读取",
+    )
+    materials.add_argument("file", metavar="文件", help="申报表工作簿（.xlsx/.xlsm）")
+    materials.add_argument(
+        "--materials", metavar="文件夹", help="材料文件夹（默认为申报表旁的 <申报表名>-材料/）"
+    )
+    materials.add_argument("--json", action="store_true", help="输出 JSON")
+
     export = commands.add_parser(
         "export",
         help="导出只含数值的正式申报表（附件3-3）和承诺书（附件3-4），带校验码；可选 PDF",
@@ -317,6 +329,12 @@ def run_policy(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def run_materials(args: argparse.Namespace) -> int:
+    from xlmv_workbook.materials.command import run
+
+    return run(args.file, args.materials, as_json=args.json)
+
+
 def run_excel(args: argparse.Namespace) -> int:
     from xlmv_udfs.excel_setup import setup
 
@@ -383,6 +401,7 @@ COMMANDS = {
     "template": run_template,
     "excel": run_excel,
     "check": run_check,
+    "materials": run_materials,
     "export": run_export,
     "verify": run_verify,
     "batch": run_batch,

@@ -16,7 +16,8 @@ class Finding(BaseModel):
     """One problem found by a rule.
 
     ``field`` is a path into the declaration (``products[0].services[1].settled_amount``); the workbook
-    layer maps it to a sheet and cell. ``code`` is a stable English id for machines and tests.
+    layer maps it to a sheet and cell. ``code`` is a stable English id for machines and tests. ``file`` names
+    the supporting document a finding is about (materials checks), relative to the materials folder.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -26,6 +27,7 @@ class Finding(BaseModel):
     field: str
     message: str
     clause: str
+    file: str = ""
 
     @property
     def is_error(self) -> bool:

@@ -244,6 +244,29 @@ class FormField(_Model):
     optional: bool = False
 
 
+class EvidenceItems(_Model):
+    """Which checklist item (1-based) holds which kind of document; None when the list has no such item."""
+
+    form: int | None = Field(default=None, ge=1)
+    contract: int | None = Field(default=None, ge=1)
+    settlement: int | None = Field(default=None, ge=1)
+    invoice: int | None = Field(default=None, ge=1)
+
+
+class Evidence(_Model):
+    """The evidence-linked checklist: item roles per checklist id, and each cross-check's clause."""
+
+    clause: str
+    items: dict[str, EvidenceItems] = {}
+    checks: dict[str, Cited] = {}
+
+    def check(self, key: str) -> Cited:
+        try:
+            return self.checks[key]
+        except KeyError:
+            raise PolicyError(f"政策缺少材料核验规则 evidence.checks.{key}") from None
+
+
 class Policy(_Model):
     """A whole reward scheme."""
 
@@ -266,6 +289,7 @@ class Policy(_Model):
     checklists: tuple[Checklist, ...] = ()
     checklist_statuses: ChecklistStatuses | None = None
     letter: Letter | None = None
+    evidence: Evidence | None = None
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Policy:
@@ -279,6 +303,16 @@ class Policy(_Model):
         for checklist in self.checklists:
             if checklist.kind not in ids:
                 raise ValueError(f"材料清单 {checklist.id} 引用了不存在的奖励方式 {checklist.kind}")
+        if self.evidence is not None:
+            sizes = {c.id: len(c.items) for c in self.checklists}
+            for list_id, roles in self.evidence.items.items():
+                if list_id not in sizes:
+                    raise ValueError(f"evidence.items 引用了不存在的材料清单 {list_id}")
+                for role, no in roles.model_dump().items():
+                    if no is not None and no > sizes[list_id]:
+                        raise ValueError(
+                            f"evidence.items.{list_id}.{role} = {no} 超出清单项数 {sizes[list_id]}"
+                        )
         return self
 
     @property

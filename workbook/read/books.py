@@ -82,6 +82,10 @@ class BookAdapter(Protocol):
         """Fill the cell of each defined name with its colour, remembering the cell's own fill."""
         ...
 
+    def write_cells(self, values: Mapping[str, str]) -> None:
+        """Write each text into the cell its defined name points at (names the book lacks are skipped)."""
+        ...
+
     def clear_highlights(self) -> None:
         """Restore the fill of every cell an earlier ``highlight`` coloured, and forget them."""
         ...
@@ -209,6 +213,16 @@ class OpenpyxlBook(_Highlighting):
                 cell.value = text
                 cell.data_type = "s"  # text, even when it starts with "=" (no formula injection)
 
+    def write_cells(self, values: Mapping[str, str]) -> None:
+        for name, text in values.items():
+            try:
+                cell = self._cell(name)
+            except KeyError:
+                continue
+            cell.value = text or None
+            if text:
+                cell.data_type = "s"  # text, even when it starts with "=" (no formula injection)
+
     def _get_fill(self, address: str) -> str:
         sheet, cell = _split(address)
         fill = self.workbook[sheet][cell].fill
@@ -315,6 +329,14 @@ class XlwingsBook(_Highlighting):
         sheet.range(RESULTS_RANGE).clear_contents()
         if rows:
             sheet.range(f"A{RESULTS_FIRST_ROW}").value = [[_excel_text(t) for t in row] for row in rows]
+
+    def write_cells(self, values: Mapping[str, str]) -> None:
+        for name, text in values.items():
+            try:
+                rng = self._range(name)
+            except KeyError:
+                continue
+            rng.value = _excel_text(text) if text else None
 
     def _cells(self, address: str) -> Any:
         sheet, cell = _split(address)

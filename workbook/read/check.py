@@ -22,11 +22,12 @@ from pathlib import Path
 from typing import TextIO
 
 from xlmv.assess import ProductAssessment
+from xlmv.evidence.checks import MaterialsReport
 from xlmv.exitcodes import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK
 from xlmv.money import ZERO, fen_str, format_yuan
 from xlmv.policy import Policy, PolicyError, current_policy, load_policy, mismatch
 from xlmv.texttable import render
-from xlmv_workbook.read.reader import read_workbook
+from xlmv_workbook.read.reader import ReadResult, read_workbook
 from xlmv_workbook.read.validate import Evaluation, evaluate, summary
 from xlmv_workbook.review.inputs import collect_inputs
 from xlmv_workbook.xlsx.safety import WorkbookError
@@ -50,7 +51,9 @@ class FileReport:
 
 
 def check_file(path: str | os.PathLike[str]) -> FileReport:
-    """Read and assess one file under this run's policy (``--policy``); never raises for a bad file."""
+    """Read and assess one file under this run's policy (``--policy``); never raises for a bad file. When
+    the declaration has a materials folder (``<name>-材料/`` beside it) or file column entries, the evidence
+    check's findings are added."""
     outcome = evaluate_file(path)
     if isinstance(outcome, str):
         return FileReport(os.fspath(path), error=outcome)
@@ -58,21 +61,31 @@ def check_file(path: str | os.PathLike[str]) -> FileReport:
 
 
 def evaluate_file(path: str | os.PathLike[str]) -> Evaluation | str:
-    """One file read and assessed under this run's policy, or the Chinese reason it could not be; never
-    raises for a bad file. A file built under another policy is refused, not checked against rules it was
-    not made for."""
+    """One file read and assessed under this run's policy, with its materials, or the Chinese reason it
+    could not be; never raises for a bad file. A file built under another policy is refused, not checked
+    against rules it was not made for."""
     try:
         result = read_workbook(path)
         refused = mismatch(result.policy_label, current_policy())
         if refused is not None:
             return refused
-        return evaluate(result)
+        return evaluate(result, _materials(result, path))
     except WorkbookError as exc:
         return exc.problem
     except PolicyError as exc:
         return str(exc)
     except Exception as exc:  # one unexpected failure must not stop a run over many files
         return f"读取时发生意外错误（{type(exc).__name__}：{exc}），请将该文件反馈给维护者"
+
+
+def _materials(result: ReadResult, path: str | os.PathLike[str]) -> MaterialsReport | None:
+    from xlmv_workbook.materials.evaluate import materials_report
+    from xlmv_workbook.materials.limits import MaterialError
+
+    try:
+        return materials_report(result, Path(path))
+    except MaterialError as exc:
+        raise WorkbookError(path, f"材料文件夹无法读取：{exc}") from None
 
 
 # ------------------------------------------------------------------------------------------ products
@@ -158,6 +171,15 @@ def to_text(report: FileReport) -> str:
             f"{cap.name}（{cap.clause}）：本年已获 {format_yuan(cap.prior)} 元，核减 {format_yuan(cap.reduced_by)} 元"
         )
     lines.append(f"企业合计：{format_yuan(enterprise.total)} 元")
+    if ev.materials is not None:
+        from xlmv_workbook.materials.command import item_rows
+
+        headers = ["产品", "清单项", "材料名称", "核验结果", "说明", "文件"]
+        lines += [
+            "",
+            f"材料核验（{ev.materials.folder}）：",
+            render(headers, item_rows(ev.result, ev.materials)),
+        ]
     return "\n".join(lines)
 
 
@@ -186,6 +208,7 @@ def to_json_object(report: FileReport) -> dict[str, object]:
                 "cell": ev.cell_for(f) or None,
                 "message": f.message,
                 "clause": f.clause,
+                "file": f.file or None,
             }
             for f in ev.findings
         ],
@@ -203,7 +226,19 @@ def to_json_object(report: FileReport) -> dict[str, object]:
             for p in _products(ev)
         ],
         "total": fen_str(ev.assessment.enterprise.total),
+        "materials": _materials_json(report),
     }
+
+
+def _materials_json(report: FileReport) -> dict[str, object] | None:
+    ev = report.evaluation
+    if ev is None or ev.materials is None:
+        return None
+    from xlmv_workbook.materials.command import to_json_object as materials_json
+
+    data = materials_json(report.path, ev.result, ev.materials)
+    data.pop("findings")  # already in the file's findings
+    return data
 
 
 # ---------------------------------------------------------------------------------------------- run

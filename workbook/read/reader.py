@@ -17,6 +17,7 @@ recomputed from the inputs by the engine.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import functools
 import math
@@ -140,7 +141,7 @@ def read_workbook(path: str | os.PathLike[str]) -> ReadResult:
     with zipfile.ZipFile(path) as zf:
         book = _read_book_xml(path, zf)
         wanted_names = [layout.TEMPLATE_ID_NAME, layout.TEMPLATE_VERSION_NAME, layout.POLICY_VERSION_NAME] + [
-            f.name for f in layout.fields()
+            f.name for f in (*layout.fields(), *layout.material_file_fields())
         ]
         if layout.TEMPLATE_ID_NAME not in book.names:
             raise _not_ours(path)
@@ -355,6 +356,9 @@ class ReadResult:
     product_slots: tuple[int, ...] = ()
     service_rows: tuple[tuple[int, ...], ...] = ()
     policy_label: str = ""  # ``id@version`` the template was built with; "" when the file records none
+    files: dict[str, str] = field(
+        default_factory=dict
+    )  # 材料清单 file column: products[slot].files[i] → text
 
     def template_path(self, path: str) -> str:
         """A declaration path with its product and service indexes replaced by template slots and rows."""
@@ -461,7 +465,16 @@ def read_values(
             f"申报表模板缺少定义名称：{shown}{more}；模板可能被改动（如删除了单元格或工作表），"
             "请使用原始模板重新填写",
         )
-    return build_result(source, raw, cells, version, policy_label)
+    result = build_result(source, raw, cells, version, policy_label)
+    files: dict[str, str] = {}
+    for f in layout.material_file_fields():  # optional: books without the column have no files
+        try:
+            text = _text_of(read(f.name))
+        except KeyError:
+            continue
+        if text:
+            files[f.path] = text
+    return dataclasses.replace(result, files=files) if files else result
 
 
 def build_result(

@@ -9,11 +9,14 @@ uses it too, so both report the same findings.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from xlmv.assess import Assessment, assess
+from xlmv.evidence.checks import MaterialsReport
 from xlmv.findings import Finding, Severity
 from xlmv_workbook.read.books import BookAdapter, OpenpyxlBook
 from xlmv_workbook.read.reader import ReadResult, read_values
@@ -45,6 +48,7 @@ class Evaluation:
     result: ReadResult
     assessment: Assessment
     findings: list[Finding]
+    materials: MaterialsReport | None = None  # the evidence check, when the declaration has materials
 
     @property
     def errors(self) -> list[Finding]:
@@ -58,13 +62,16 @@ class Evaluation:
         return self.result.cell_for(finding.field) or ""
 
 
-def evaluate(result: ReadResult) -> Evaluation:
+def evaluate(result: ReadResult, materials: MaterialsReport | None = None) -> Evaluation:
     """Assess a read declaration. A value the reader rejected is left empty in the declaration; the
-    engine's findings on that same field (``未填写……``) are dropped, the input finding already says why."""
+    engine's findings on that same field (``未填写……``) are dropped, the input finding already says why.
+    The evidence check's findings (``materials``) come last."""
     assessment = assess(result.declaration)
     rejected = {f.field for f in result.findings if f.code == "input.invalid"}
     findings = list(result.findings) + [f for f in assessment.findings if f.field not in rejected]
-    return Evaluation(result=result, assessment=assessment, findings=findings)
+    if materials is not None:
+        findings += materials.findings
+    return Evaluation(result=result, assessment=assessment, findings=findings, materials=materials)
 
 
 def read_book(adapter: BookAdapter) -> ReadResult:
@@ -99,9 +106,27 @@ def highlight_marks(evaluation: Evaluation) -> dict[str, str]:
 
 def validate(adapter: BookAdapter) -> list[Finding]:
     """Read, assess, write 校验结果 and highlight; returns the findings. A book that is not our template
-    raises ``WorkbookError`` before anything is written."""
-    evaluation = evaluate(read_book(adapter))
+    raises ``WorkbookError`` before anything is written. When the book's file has a materials folder (or
+    file column entries), the evidence status goes into the 材料清单 sheet's 材料核验 column too."""
+    from xlmv_workbook.materials.evaluate import materials_report, status_cells
+    from xlmv_workbook.materials.limits import MaterialError
+
+    result = read_book(adapter)
+    try:
+        report = materials_report(result, Path(adapter.source))
+    except MaterialError as exc:
+        report = None
+        problem = Finding(
+            severity=Severity.WARNING,
+            code="evidence.folder",
+            field="",
+            message=str(exc),
+            clause="附件3-1、附件3-2",
+        )
+        result = dataclasses.replace(result, findings=[*result.findings, problem])
+    evaluation = evaluate(result, report)
     adapter.write_results(result_rows(evaluation))
+    adapter.write_cells(status_cells(result, report))
     adapter.clear_highlights()
     adapter.highlight(highlight_marks(evaluation))
     return evaluation.findings

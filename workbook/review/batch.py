@@ -7,6 +7,7 @@ not run (no inputs, a bad ledger, an unwritable output)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import sys
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 from xlmv.errors import os_reason
+from xlmv.evidence.checks import EvidenceStatus, cross_application_duplicates
 from xlmv.exitcodes import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK
 from xlmv.findings import Severity
 from xlmv.money import ZERO, format_yuan
@@ -29,7 +31,7 @@ from xlmv_workbook.review.caps import (
 )
 from xlmv_workbook.review.inputs import collect_inputs
 from xlmv_workbook.review.ledger import Ledger, LedgerError, read_ledger
-from xlmv_workbook.review.reading import FileOutcome, read_all
+from xlmv_workbook.review.reading import FileOutcome, Issue, read_all
 from xlmv_workbook.review.rows import (
     _detail_row,
     _duplicates,
@@ -57,6 +59,7 @@ class BatchResult:
     files_with_errors: int
     total: Decimal
     output: Path
+    duplicate_invoices: tuple[str, ...] = ()  # invoice numbers used by more than one application
 
     @property
     def exit_code(self) -> int:
@@ -98,6 +101,7 @@ def write_outcomes(
     allocation: Allocation = Allocation.IN_ORDER,
 ) -> BatchResult:
     """The review workbook of files already read (``reading.read_all``): rows, caps, live formulas."""
+    outcomes, reused = _invoice_duplicates(list(outcomes), policy)
     rows = _rows(outcomes, policy, ledger)
     for row, issue in _duplicates(rows):
         row.batch_issues.append(issue)
@@ -139,6 +143,7 @@ def write_outcomes(
             review.SETTING_ALLOCATION: allocation.value,
             review.SETTING_LEDGER: ledger.source if ledger is not None else "（未使用）",
         },
+        materials=_material_rows(outcomes),
         title=live.title(policy, dt.date.today(), len(outcomes)),
     )
     return BatchResult(
@@ -148,7 +153,53 @@ def write_outcomes(
         files_with_errors=sum(1 for o in outcomes if any(i.severity is Severity.ERROR for i in o.issues)),
         total=sum((g.total for g in groups.values()), ZERO),
         output=target,
+        duplicate_invoices=reused,
     )
+
+
+def _invoice_duplicates(
+    outcomes: list[FileOutcome], policy: Policy
+) -> tuple[list[FileOutcome], tuple[str, ...]]:
+    """An invoice number used by two applications (any enterprises) is an error on each of them, and
+    the documents concerned are 不符 on the 材料核验 sheet. Also returns the numbers reused."""
+    if policy.evidence is None:
+        return outcomes, ()
+    uses = [u for o in outcomes for u in o.invoice_uses]
+    found = cross_application_duplicates(policy, uses)
+    if not found:
+        return outcomes, ()
+    reused = tuple(sorted({u.number for hits in found.values() for u, _ in hits}))
+    out = []
+    for o in outcomes:
+        hits = found.get(o.path) or found.get(str(Path(o.path)), [])
+        if not hits:
+            out.append(o)
+            continue
+        cells = dict(zip(o.invoice_uses, o.invoice_cells, strict=True))
+        extra = tuple(Issue(cells.get(u, ""), f.severity, f.message, f.clause, u.product) for u, f in hits)
+        bad = {u.file: f.message.split("：", 2)[-1] for u, f in hits}
+        lines = tuple(
+            dataclasses.replace(
+                line,
+                status=EvidenceStatus.MISMATCH.value,
+                problems="；".join(p for p in (line.problems, bad[line.file]) if p),
+            )
+            if line.file in bad
+            else line
+            for line in o.materials
+        )
+        out.append(dataclasses.replace(o, issues=o.issues + extra, materials=lines))
+    return out, reused
+
+
+def _material_rows(outcomes: list[FileOutcome]) -> list[list[object]] | None:
+    if not any(o.materials_folder for o in outcomes):
+        return None
+    return [
+        [o.path, o.company, m.product, m.item, m.file, m.kind, m.read, m.status, m.problems]
+        for o in outcomes
+        for m in o.materials
+    ]
 
 
 class Progress:

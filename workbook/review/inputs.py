@@ -1,5 +1,6 @@
 """Which files a batch reads: files and folders given on the command line, folders searched recursively for
-``*.xlsx``/``*.xlsm``, skipping lock files and hidden files and folders, in sorted path order."""
+``*.xlsx``/``*.xlsm``, skipping lock files, hidden files and folders, and materials folders
+(``<declaration>-材料/``: settlement statements there are workbooks too), in sorted path order."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 SUFFIXES = (".xlsx", ".xlsm")
+MATERIALS_SUFFIX = "-材料"  # xlmv_workbook.materials.folder.default_folder
 
 
 def _skipped(name: str) -> bool:
@@ -32,7 +34,7 @@ def collect_inputs(inputs: Iterable[str | os.PathLike[str]], exclude: Iterable[P
         path = Path(item)
         if path.is_dir():
             for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not _skipped(d))
+                dirs[:] = sorted(d for d in dirs if not _skipped(d) and not d.endswith(MATERIALS_SUFFIX))
                 for name in files:
                     if not _skipped(name) and name.lower().endswith(SUFFIXES):
                         add(Path(root) / name)

@@ -13,10 +13,12 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from decimal import Decimal
 
+from xlmv.evidence.checks import InvoiceUse, MaterialsReport
 from xlmv.findings import Finding, Severity
 from xlmv.money import ZERO
-from xlmv.policy import Policy, current_policy, use_policy
+from xlmv.policy import Policy, current_policy, load_policy, use_policy
 from xlmv_workbook.read.check import evaluate_file
+from xlmv_workbook.read.validate import Evaluation
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,19 @@ class ProductLine:
 
 
 @dataclass(frozen=True)
+class MaterialLine:
+    """One supporting document of one declaration, for the 材料核验 sheet."""
+
+    product: str  # 产品1 名称
+    item: str  # 3-1-4 支付发票或付款证明
+    file: str
+    kind: str
+    read: str
+    status: str
+    problems: str
+
+
+@dataclass(frozen=True)
 class FileOutcome:
     """What the batch needs from one file (plain values, cheap to send between processes)."""
 
@@ -55,6 +70,10 @@ class FileOutcome:
     prior_year_award: Decimal = ZERO
     products: tuple[ProductLine, ...] = ()
     issues: tuple[Issue, ...] = ()
+    materials_folder: str = ""  # empty: the declaration has no materials
+    materials: tuple[MaterialLine, ...] = ()
+    invoice_uses: tuple[InvoiceUse, ...] = ()
+    invoice_cells: tuple[str, ...] = ()  # the invoice item's cell of each use
 
 
 def _product_of(finding: Finding) -> int | None:
@@ -99,12 +118,61 @@ def read_one(path: str) -> FileOutcome:
         prior_year_award=decl.prior_year_award,
         products=tuple(products),
         issues=issues,
+        **_materials(evaluation, evaluation.materials),
     )
 
 
 def _init_worker(policy: Policy) -> None:
     """A worker process reads under the parent's policy (``--policy``), also where processes are spawned."""
     use_policy(policy)
+
+
+def _materials(evaluation: Evaluation, report: MaterialsReport | None) -> dict[str, object]:
+    if report is None:
+        return {}
+    result = evaluation.result
+    decl = result.declaration
+
+    def product(index: int) -> str:
+        slot = result.product_slots[index] if index < len(result.product_slots) else index
+        return f"产品{slot + 1} {decl.products[index].name}".strip()
+
+    titles = {
+        (i.product, i.item): f"{i.checklist.removeprefix('附件')}-{i.item} {i.title}" for i in report.items
+    }
+    lines = tuple(
+        MaterialLine(
+            product(d.product),
+            titles.get((d.product, d.item), str(d.item)),
+            d.file,
+            d.kind,
+            d.read,
+            d.status.value,
+            "；".join(d.reasons),
+        )
+        for d in report.documents
+    )
+    cells = tuple(
+        result.cell_for(f"products[{u.product}].checklist[{_invoice_item(evaluation, u.product) - 1}]") or ""
+        for u in report.uses
+    )
+    return {
+        "materials_folder": report.folder,
+        "materials": lines,
+        "invoice_uses": report.uses,
+        "invoice_cells": cells,
+    }
+
+
+def _invoice_item(evaluation: Evaluation, product: int) -> int:
+    """The checklist item that holds the product's invoices (1 when the policy names none)."""
+    policy = load_policy(evaluation.result.declaration.policy)
+    try:
+        checklist = policy.checklist(policy.kind(evaluation.result.declaration.products[product].kind))
+    except KeyError:
+        return 1
+    roles = policy.evidence.items.get(checklist.id) if policy.evidence and checklist else None
+    return roles.invoice if roles is not None and roles.invoice is not None else 1
 
 
 def _read_chunk(paths: Sequence[str]) -> list[FileOutcome]:

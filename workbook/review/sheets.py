@@ -48,6 +48,8 @@ __all__ = [
     "ISSUES",
     "ISSUE_COLUMNS",
     "KIND",
+    "MATERIALS",
+    "MATERIAL_COLUMNS",
     "SETTINGS",
     "SUMMARY",
     "SUMMARY_COLUMNS",
@@ -65,6 +67,7 @@ __all__ = [
 DETAIL = "复核明细"
 SUMMARY = "按企业汇总"
 ISSUES = "问题清单"
+MATERIALS = "材料核验"
 SETTINGS = "xlmv复核设置"
 KIND = "xlmv-review"
 FORMAT_VERSION = "2"  # 2: title row, live formulas, engine values and snapshots
@@ -229,6 +232,18 @@ ISSUE_COLUMNS: tuple[Column, ...] = (
     Column(H.SEVERITY, 9),
     Column(H.PROBLEM, 70),
     Column(H.CLAUSE, 22),
+)
+
+MATERIAL_COLUMNS: tuple[Column, ...] = (  # one row per supporting document (issue 12)
+    Column(H.SOURCE, 36),
+    Column(H.COMPANY, 26),
+    Column(H.PRODUCT, 22),
+    Column("清单项", 26),
+    Column("材料文件", 34),
+    Column("类别", 9),
+    Column("读取内容", 70),
+    Column("核验结果", 11),
+    Column(H.PROBLEM, 60),
 )
 
 SETTINGS_NOTE = (
@@ -438,6 +453,7 @@ def write_review(
     issues: Sequence[Sequence[object]],
     settings: Mapping[str, str],
     title: str = "",
+    materials: Sequence[Sequence[object]] | None = None,
 ) -> Path:
     """Write the review workbook atomically; rows are aligned with the ``*_COLUMNS`` tuples.
 
@@ -445,14 +461,21 @@ def write_review(
     the validation of 审定比例, the hidden settings sheet); the data rows are then put in as XML, each
     cell with the style openpyxl gave its column's cell in row 2."""
     target = Path(path)
-    tables = (
+    tables: tuple[tuple[str, tuple[Column, ...], Sequence[Sequence[object]]], ...] = (
         (DETAIL, DETAIL_COLUMNS, detail),
         (SUMMARY, SUMMARY_COLUMNS, summary),
         (ISSUES, ISSUE_COLUMNS, issues),
     )
+    if materials is not None:  # only when some declaration has a materials folder
+        tables += ((MATERIALS, MATERIAL_COLUMNS, materials),)
     wb = Workbook()
     wb.remove(wb.active)
-    printed = {DETAIL: DETAIL_PRINTED, SUMMARY: SUMMARY_PRINTED, ISSUES: len(ISSUE_COLUMNS)}
+    printed = {
+        DETAIL: DETAIL_PRINTED,
+        SUMMARY: SUMMARY_PRINTED,
+        ISSUES: len(ISSUE_COLUMNS),
+        MATERIALS: len(MATERIAL_COLUMNS),
+    }
     for name, columns, rows in tables:
         _sheet(wb.create_sheet(name), columns, len(rows), title, printed[name])
     _ratio_validation(wb[DETAIL], [c.header for c in DETAIL_COLUMNS].index(H.RATIO) + 1, len(detail))

@@ -51,7 +51,7 @@ def build_workbook(policy: Policy) -> Workbook:
 
     define(L.GUIDE, build_guide(sheets[L.GUIDE], policy))
     build_form(sheets[L.FORM], policy)
-    build_checklist(sheets[L.CHECKLIST], policy)
+    define(L.CHECKLIST, build_checklist(sheets[L.CHECKLIST], policy))
     define(L.CALC, build_calc(sheets[L.CALC], policy))
     build_letter(sheets[L.LETTER], policy)
     define(L.PARAMS, build_params(sheets[L.PARAMS], policy))

@@ -386,8 +386,8 @@ def _checklist(index: int) -> list[Field]:
 
 
 # Yes/no questions for the conditional parts of material 2 (项目合同), beside items 2–5 of each product's
-# list (columns F label, G answer); the policy's checklist conditions say which a kind asks.
-CONDITION_LABEL_COLUMN, CONDITION_COLUMN = "F", "G"
+# list (columns I label, J answer, right of the file and evidence columns); the policy's checklist conditions say which a kind asks.
+CONDITION_LABEL_COLUMN, CONDITION_COLUMN = "I", "J"
 CONDITIONS = (
     ("long_contract", "LONG_CONTRACT", "合同期限是否大于政策执行期限？"),
     ("instalment_terms", "INSTALMENTS", "（是则）合同是否已明确分期交付支付的细则？"),
@@ -411,6 +411,35 @@ def _conditions(index: int) -> list[Field]:
         )
         for n, (attr, suffix, label) in enumerate(CONDITIONS)
     ]
+
+
+# 材料清单 columns beside the status (issue 12): the applicant's material files (input, paths relative to
+# the workbook's folder, several separated by “;”), a link to the first file, and the evidence status the
+# validation writes. They are not declaration fields: ``material_file_fields`` and ``evidence_name``.
+FILES_COLUMN, LINK_COLUMN, EVIDENCE_COLUMN = "E", "F", "G"
+
+
+def material_file_fields(index: int | None = None) -> tuple[Field, ...]:
+    """The file cells of product ``index`` (all products when None) on 材料清单."""
+    indexes = range(PRODUCTS) if index is None else (index,)
+    return tuple(
+        Field(
+            f"products[{p}].files[{i}]",
+            f"MV_P{p + 1}_FILES_{i + 1}",
+            CHECKLIST,
+            f"{FILES_COLUMN}{checklist_first_row(p) + i}",
+            f"产品{p + 1} 材料{i + 1} 文件",
+            "text",
+            prompt="材料文件相对于本工作簿所在文件夹的路径，如 申报-材料/产品1/发票1.pdf；多个用 ; 分隔",
+        )
+        for p in indexes
+        for i in range(CHECKLIST_ITEMS)
+    )
+
+
+def evidence_name(index: int, item: int) -> str:
+    """Defined name of the evidence-status cell of product ``index``'s item ``item`` (1-based)."""
+    return f"MV_P{index + 1}_EVIDENCE_{item}"
 
 
 COMMITMENT_FIRST_ROW = 22

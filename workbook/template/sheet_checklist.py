@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xlmv.policy import Policy
@@ -11,16 +12,32 @@ from xlmv_workbook.template.cellformulas import by_kind, checklist_summary, quot
 from xlmv_workbook.xlsx import styles as S
 
 
-def build_checklist(ws: Worksheet, policy: Policy) -> None:
-    for column, width in {"A": 6, "B": 34, "C": 70, "D": 14, "E": 2, "F": 40, "G": 8}.items():
+def build_checklist(ws: Worksheet, policy: Policy) -> dict[str, str]:
+    """Build the sheet; returns the defined names of its material-file and evidence-status cells."""
+    for column, width in {
+        "A": 6,
+        "B": 30,
+        "C": 56,
+        "D": 12,
+        "E": 30,
+        "F": 7,
+        "G": 34,
+        "H": 2,
+        "I": 40,
+        "J": 8,
+    }.items():
         ws.column_dimensions[column].width = width
-    S.title(ws, "A1", "申报材料清单", "A1:D1")
+    S.title(ws, "A1", "申报材料清单", f"A1:{L.CONDITION_COLUMN}1")
     S.text(
         ws,
         "A2",
-        "按“申报表”中各产品的申报方式显示附件3-1（API调用）或附件3-2（私有化部署）的材料；状态从下拉列表选择。",
-        span="A2:D2",
+        "按“申报表”中各产品的申报方式显示附件3-1（API调用）或附件3-2（私有化部署）的材料；状态从下拉列表选择。"
+        "材料文件：填写相对于本工作簿所在文件夹的路径（多个用 ; 分隔），或放入“<工作簿名>-材料/产品N/清单编号/”子文件夹；"
+        "“材料核验”由校验（MV_VALIDATE 或 xlmv check）根据文件内容填写。",
+        span="A2:G2",
     )
+    ws.row_dimensions[2].height = 44
+    names: dict[str, str] = {}
     fields = L.by_path()
     lists = {k.id: policy.checklist(k) for k in policy.kinds if policy.checklist(k) is not None}
     for index in range(L.PRODUCTS):
@@ -34,8 +51,9 @@ def build_checklist(ws: Worksheet, policy: Policy) -> None:
             f'&"　申报方式："&IF({kind_ref}="","（未选择）",{kind_ref})'
             f'&"　清单："&{by_kind(policy, kind_ref, {k: quote(c.id + " " + c.title) for k, c in lists.items() if c}, quote("—"))}'
         )
-        S.header(ws, f"A{top}", heading, f"A{top}:D{top}")
-        for column, title in zip("ABCD", ("序号", "材料名称", "要求", "状态"), strict=True):
+        S.header(ws, f"A{top}", heading, f"A{top}:G{top}")
+        titles_row = ("序号", "材料名称", "要求", "状态", "材料文件", "打开", "材料核验")
+        for column, title in zip("ABCDEFG", titles_row, strict=True):
             S.label(ws, f"{column}{top + 1}", title)
         for i in range(L.CHECKLIST_ITEMS):
             row = first + i
@@ -55,6 +73,10 @@ def build_checklist(ws: Worksheet, policy: Policy) -> None:
                 cell.border = S.BORDER
             ws.row_dimensions[row].height = 48
             inputs.input_cell(ws, fields[f"{at}checklist[{i}]"])
+            files = L.material_file_fields(index)[i]
+            inputs.input_cell(ws, files).font = S.font(size=9)
+            names[files.name] = files.cell
+            names.update(_file_link_and_status(ws, index, i, row))
         _conditions(ws, index, top)
         summary = first + L.CHECKLIST_ITEMS
         S.label(ws, f"A{summary}", "材料情况", span=f"A{summary}:B{summary}")
@@ -69,6 +91,23 @@ def build_checklist(ws: Worksheet, policy: Policy) -> None:
     ws.freeze_panes = "A3"
     last = L.checklist_first_row(L.PRODUCTS - 1) + L.CHECKLIST_ITEMS
     S.page_setup(ws, f"A1:{L.CONDITION_COLUMN}{last}", landscape=True, title_rows="1:2")
+    return names
+
+
+def _file_link_and_status(ws: Worksheet, index: int, i: int, row: int) -> dict[str, str]:
+    """A clickable link to the item's first file (Excel resolves a relative path against the workbook's
+    folder), and the evidence-status cell the validation fills."""
+    files = f"{L.FILES_COLUMN}{row}"
+    first = f'TRIM(IFERROR(LEFT({files},FIND(";",{files})-1),{files}))'
+    link = ws[f"{L.LINK_COLUMN}{row}"]
+    link.value = f'=IF({files}="","",HYPERLINK({first},"打开"))'
+    link.font = Font(name=S.FONT_NAME, size=9, color="FF0563C1", underline="single")
+    link.border = S.BORDER
+    status = ws[f"{L.EVIDENCE_COLUMN}{row}"]
+    status.alignment = S.WRAP
+    status.font = S.font(size=9)
+    status.border = S.BORDER
+    return {L.evidence_name(index, i + 1): status.coordinate}
 
 
 def _conditions(ws: Worksheet, index: int, top: int) -> None:

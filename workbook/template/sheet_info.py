@@ -19,6 +19,9 @@ GUIDE_LINES = (
     "5. 校验：安装 xlmv 插件后运行宏 MV_VALIDATE，或在命令行运行 xlmv check 本文件.xlsx；问题写入“校验结果”表，并在对应单元格标色。",
     "6. 不安装插件也能使用：Excel（Windows/Mac/网页版）、WPS、LibreOffice 中由内置公式计算档位、奖励和上限，结果与插件一致；“计算方式”单元格显示当前由谁计算。",
     "7. 插件独有：逐项明细（MV_BREAKDOWN）、统一社会信用代码校验（MV_USCC）、整本校验宏（MV_VALIDATE）。",
+    "8. 材料文件：把发票（数电发票 XML/PDF/OFD、增值税电子发票 PDF/OFD）、结算单（xlsx/PDF）、合同（PDF）等放在本工作簿旁的“<本文件名>-材料”文件夹，"
+    "按“产品N/清单编号”分子文件夹（如 产品1/3-1-4/ 放产品1的支付发票），或在“材料清单”的“材料文件”列填写相对于本工作簿所在文件夹的路径（多个用 ; 分隔）。"
+    "校验（MV_VALIDATE 或 xlmv check / xlmv materials）读取这些文件，核对发票购买方、销售方、开票日期、金额和重复的发票号码，结果写入“材料核验”列。扫描件无法自动读取，标为“需人工核对”。",
 )
 
 
@@ -30,7 +33,7 @@ def build_guide(ws: Worksheet, policy: Policy) -> dict[str, str]:
     row = 4
     for line in GUIDE_LINES:
         S.text(ws, f"A{row}", line.format(products=L.PRODUCTS, services=L.SERVICES), span=f"A{row}:B{row}")
-        ws.row_dimensions[row].height = 32
+        ws.row_dimensions[row].height = 32 if len(line) < 120 else 64
         row += 1
     row += 1
     S.header(ws, f"A{row}", "颜色说明", f"A{row}:B{row}")

@@ -34,6 +34,7 @@ __all__ = [
     "StopParsing",
     "WorkbookError",
     "ZipLimits",
+    "check_zip_package",
     "iter_xml",
     "open_checks",
     "parse_xml",
@@ -344,3 +345,15 @@ def stream_part(
         raise WorkbookError(path, f"缺少部件 {part}，文件不是完整的 Excel 工作簿") from None
     except expat.ExpatError as exc:
         raise WorkbookError(path, f"部件 {part} 不是有效的 XML（{exc}），文件可能已损坏") from None
+
+
+def check_zip_package(path: str | os.PathLike[str], limits: ZipLimits = DEFAULT_LIMITS) -> None:
+    """The zip-bomb, encryption, corruption and DTD checks of ``open_checks`` for any ZIP package (OFD
+    documents): the directory's limits, then every entry streamed once through zlib. Raises
+    ``WorkbookError``; ``zipfile.BadZipFile`` and ``OSError`` pass through for the caller to word."""
+    with zipfile.ZipFile(path) as zf:
+        infos = zf.infolist()
+    _check_directory(path, infos, limits)
+    with Path(path).open("rb") as raw:
+        for info in infos:
+            _verify_entry(path, raw, info)

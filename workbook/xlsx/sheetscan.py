@@ -132,10 +132,10 @@ def scan_sheet(
                 finish()
             watched = False
             collecting = None
-            row_ref = attrs.get("r")
-            if row_ref is not None and not (row_ref.isascii() and row_ref.isdigit() and len(row_ref) <= 7):
-                raise _bad_ref(path, sheet, f"行 {row_ref}")
-            row_no, col_no = _row_number(row_ref, row_no), 0
+            number = attrs.get("r")
+            if number is not None and not (number.isascii() and number.isdigit() and 0 < len(number) <= 7):
+                raise _bad_ref(path, sheet, number)
+            row_no, col_no = _row_number(number, row_no), 0
         else:
             collecting = None
 
@@ -165,4 +165,11 @@ def _too_large(path: str | os.PathLike[str], sheet: str, row: int, col: int) -> 
     return WorkbookError(
         path,
         f"工作表“{sheet}”的已用区域过大（有内容的单元格远至第 {row} 行第 {col} 列），请删除远处单元格中的多余内容后重新保存",
+    )
+
+
+def _bad_ref(path: str | os.PathLike[str], sheet: str, ref: str) -> WorkbookError:
+    return WorkbookError(
+        path,
+        f"工作表“{sheet}”中有无效的单元格或行号 {ref[:20]!r}（超出 Excel 的范围），文件可能已损坏，请在 Excel 中重新保存",
     )
