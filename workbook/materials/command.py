@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from xlmv.evidence.checks import EvidenceStatus, MaterialsReport
+from xlmv.exitcodes import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK
 from xlmv.policy import PolicyError
 from xlmv.texttable import render
 from xlmv_workbook.materials.evaluate import materials_report
@@ -23,9 +24,7 @@ from xlmv_workbook.materials.limits import MaterialError
 from xlmv_workbook.read.reader import ReadResult, read_workbook
 from xlmv_workbook.xlsx.safety import WorkbookError
 
-__all__ = ["EXIT_FINDINGS", "EXIT_OK", "EXIT_UNREADABLE", "item_rows", "run", "to_json_object"]
-
-EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
+__all__ = ["item_rows", "run", "to_json_object"]
 
 
 def item_rows(result: ReadResult, report: MaterialsReport) -> list[list[str]]:
@@ -126,13 +125,13 @@ def run(
         report = materials_report(result, Path(path), folder, required=True)
     except (WorkbookError, MaterialError) as exc:
         print(f"xlmv materials：{exc}", file=err)
-        return EXIT_UNREADABLE
+        return EXIT_BAD_INPUT
     except PolicyError as exc:
         print(f"xlmv materials：{shown}：{exc}", file=err)
-        return EXIT_UNREADABLE
+        return EXIT_BAD_INPUT
     if report is None:
         print(f"xlmv materials：{shown}：所用政策没有规定材料核验", file=err)
-        return EXIT_UNREADABLE
+        return EXIT_BAD_INPUT
     found = (folder or default_folder(Path(path))).is_dir() or bool(result.files)
     if not found:
         print(f"xlmv materials：未找到材料文件夹 {report.folder}，可用 --materials 指定", file=err)
