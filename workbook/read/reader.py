@@ -37,7 +37,7 @@ from xlmv.findings import Finding, Severity
 from xlmv.parsing import excel_error_name, parse_optional_amount, parse_optional_date
 from xlmv_workbook.template import layout
 from xlmv_workbook.xlsx.cellrefs import cell_index, parse_ref
-from xlmv_workbook.xlsx.safety import WorkbookError, open_checks, parse_xml, stream_part
+from xlmv_workbook.xlsx.safety import WorkbookError, archive_errors, open_checks, parse_xml, stream_part
 from xlmv_workbook.xlsx.sheetscan import UncachedFormula, scan_sheet
 
 __all__ = [
@@ -128,7 +128,7 @@ def read_defined_names(path: str | os.PathLike[str]) -> dict[str, tuple[str, str
     ``name → (sheet, cell)``. Sheet-scoped names, Excel's built-in names and names whose reference is
     not a cell (``#REF!``, constants, several areas) are left out."""
     open_checks(path)
-    with zipfile.ZipFile(path) as zf:
+    with archive_errors(path), zipfile.ZipFile(path) as zf:
         return dict(_read_book_xml(path, zf).names)
 
 
@@ -139,7 +139,7 @@ def read_workbook(path: str | os.PathLike[str]) -> ReadResult:
     """Read a filled template file. Bad values become findings; a file that cannot be read, or that is
     not our template, is a ``WorkbookError``. The file is only read."""
     open_checks(path)
-    with zipfile.ZipFile(path) as zf:
+    with archive_errors(path), zipfile.ZipFile(path) as zf:
         book = _read_book_xml(path, zf)
         wanted_names = [layout.TEMPLATE_ID_NAME, layout.TEMPLATE_VERSION_NAME] + [
             f.name for f in layout.fields()

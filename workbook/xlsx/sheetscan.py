@@ -13,7 +13,9 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from xlmv_workbook.xlsx.cellrefs import position
+from openpyxl.utils import get_column_letter
+
+from xlmv_workbook.xlsx.cellrefs import MAX_COL, MAX_ROW, position
 from xlmv_workbook.xlsx.safety import WorkbookError, stream_part
 
 MAX_SHEET_CELLS = 2_000_000
@@ -49,12 +51,15 @@ def _cells_end(data: bytes) -> int:
     return last.end()
 
 
-def _row_number(text: str | None, previous: int) -> int:
-    return (
-        int(text)
-        if text is not None and text.isascii() and text.isdigit() and len(text) <= 7
-        else previous + 1
-    )
+def _row_number(text: str | None, previous: int) -> int | None:
+    """A ``<row r=…>`` number (the next row when absent); None when it is not a row of Excel's grid."""
+    if text is None:
+        number = previous + 1
+    elif text.isascii() and text.isdigit() and len(text) <= 7:
+        number = int(text)
+    else:
+        return None
+    return number if 1 <= number <= MAX_ROW else None
 
 
 def scan_sheet(
@@ -66,9 +71,12 @@ def scan_sheet(
 
     Expat start-tag callbacks only (a cell ends where the next cell or row starts): every cell with a
     ``<v>`` or ``<is>``, even an empty one, counts towards the used area; text is kept only for the
-    wanted cells."""
+    wanted cells. Every cell and row reference must lie inside Excel's grid (a reference this scan
+    could not place would escape the used-area bound), and a used area over ``MAX_SHEET_CELLS`` is
+    refused with its real extent (the scan goes on to the end to find it)."""
     scan = _SheetScan()
     row_no = col_no = max_row = max_col = 0
+    too_large = False
     cell: tuple[int, int] = (0, 0)
     cell_type: str | None = None
     watched = in_is = False
@@ -85,11 +93,10 @@ def scan_sheet(
             scan.uncached[cell] = "".join(formula)
 
     def has_value() -> None:
-        nonlocal max_row, max_col
+        nonlocal max_row, max_col, too_large
         if row_no > max_row or col_no > max_col:
             max_row, max_col = max(max_row, row_no), max(max_col, col_no)
-            if max_row * max_col > MAX_SHEET_CELLS:
-                raise _too_large(path, sheet, row_no, col_no)
+            too_large = too_large or max_row * max_col > MAX_SHEET_CELLS
 
     def start(name: str, attrs: dict[str, str]) -> None:
         nonlocal row_no, col_no, cell, cell_type, watched, in_is, value, formula, collecting
@@ -98,11 +105,16 @@ def scan_sheet(
         if name == "c":
             if watched:
                 finish()
-            position = position_of(attrs.get("r"))
-            if position is not None:
-                row_no, col_no = position
-            else:
+            ref = attrs.get("r")
+            if ref is None:
                 col_no += 1
+                if col_no > MAX_COL:
+                    raise _bad_reference(path, sheet, f"第 {row_no} 行的第 {col_no} 个单元格")
+            else:
+                position = position_of(ref)
+                if position is None:
+                    raise _bad_reference(path, sheet, f"单元格引用“{ref}”")
+                row_no, col_no = position
             in_is = False
             collecting = None
             watched = (row_no, col_no) in wanted
@@ -127,7 +139,10 @@ def scan_sheet(
                 finish()
             watched = False
             collecting = None
-            row_no, col_no = _row_number(attrs.get("r"), row_no), 0
+            number = _row_number(attrs.get("r"), row_no)
+            if number is None:
+                raise _bad_reference(path, sheet, f"行号“{attrs.get('r', '')}”")
+            row_no, col_no = number, 0
         else:
             collecting = None
 
@@ -138,12 +153,24 @@ def scan_sheet(
     stream_part(path, zf, part, start, None, text, cut=_cells_end)
     if watched:
         finish()
+    if too_large:
+        raise _too_large(path, sheet, max_row, max_col)
     scan.max_row, scan.max_col = max_row, max_col
     return scan
 
 
-def _too_large(path: str | os.PathLike[str], sheet: str, row: int, col: int) -> WorkbookError:
+def _bad_reference(path: str | os.PathLike[str], sheet: str, what: str) -> WorkbookError:
     return WorkbookError(
         path,
-        f"工作表“{sheet}”的已用区域过大（有内容的单元格远至第 {row} 行第 {col} 列），请删除远处单元格中的多余内容后重新保存",
+        f"工作表“{sheet}”中的{what}超出 Excel 的范围（最多 {MAX_ROW} 行、{MAX_COL} 列）或不是有效的引用，"
+        "文件可能是恶意构造或已损坏，已拒绝读取",
+    )
+
+
+def _too_large(path: str | os.PathLike[str], sheet: str, rows: int, columns: int) -> WorkbookError:
+    extent = f"A1:{get_column_letter(columns)}{rows}"
+    return WorkbookError(
+        path,
+        f"工作表“{sheet}”的已用区域过大：有内容的单元格占 {extent}（{rows} 行 × {columns} 列），"
+        f"超过可处理的 {MAX_SHEET_CELLS} 个单元格；请删除远处单元格中的多余内容后重新保存",
     )
