@@ -118,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     template.add_argument(
         "-o", "--output", required=True, type=Path, metavar="文件", help="输出文件，如 申报表.xlsx"
     )
+    template.add_argument("--force", action="store_true", help="输出文件已存在时覆盖（默认不覆盖）")
 
     check = commands.add_parser(
         "check",
@@ -180,6 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument(
         "--progress", action="store_true", default=None, help="在标准错误输出显示进度（终端中默认显示）"
     )
+    batch.add_argument("--force", action="store_true", help="输出文件已存在时覆盖（输入文件永远不会被覆盖）")
 
     recalc = commands.add_parser(
         "recalc",
@@ -189,6 +191,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     recalc.add_argument("file", metavar="文件", help="复核汇总工作簿")
     recalc.add_argument("-o", "--output", metavar="文件", help="另存为此文件（原文件不变）")
+    recalc.add_argument(
+        "--force", action="store_true", help="-o 给出的文件已存在时覆盖（原文件永远不会被覆盖）"
+    )
 
     excel = commands.add_parser(
         "excel",
@@ -231,9 +236,14 @@ def run_calc(args: argparse.Namespace) -> int:
 
 def run_template(args: argparse.Namespace) -> int:
     from xlmv_workbook.template.build import write_template
+    from xlmv_workbook.xlsx.outputs import OutputError, check_output
 
     try:
+        check_output(args.output, force=args.force)
         path = write_template(args.output)
+    except OutputError as exc:
+        print(f"xlmv template：未生成：{exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except (ValueError, OSError) as exc:
         print(f"xlmv template：无法写入 {args.output}：{os_reason(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -263,13 +273,14 @@ def run_batch(args: argparse.Namespace) -> int:
         allocation=args.allocation,
         jobs=args.jobs,
         progress=args.progress,
+        force=args.force,
     )
 
 
 def run_recalc(args: argparse.Namespace) -> int:
     from xlmv_workbook.review.recalc import run
 
-    return run(args.file, args.output)
+    return run(args.file, args.output, force=args.force)
 
 
 def run_export(args: argparse.Namespace) -> int:

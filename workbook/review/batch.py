@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -36,7 +37,7 @@ from xlmv_workbook.review.rows import (
     _summary_row,
     _year_priors,
 )
-from xlmv_workbook.xlsx.roundtrip import excel_lock
+from xlmv_workbook.xlsx.outputs import OutputError, check_output, same_file
 
 __all__ = [
     "EXIT_BAD_RUN",
@@ -78,12 +79,17 @@ def run_batch(
     jobs: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     policy: Policy | None = None,
+    force: bool = False,
 ) -> BatchResult:
     """Read, recompute and write the review workbook. Raises ``BatchError`` when there is nothing to
-    read and ``OSError`` when the output cannot be written."""
+    read, ``OutputError`` when the output may not be written (an input of this run; an existing file
+    without ``force``; open in an office program; read-only) and ``OSError`` when it cannot be."""
     policy = policy or load_policy(DEFAULT_POLICY)
     target = Path(output)
-    paths = collect_inputs(inputs, exclude=[target])
+    paths = collect_inputs(inputs)
+    if target.exists() and _is_review_workbook(target):  # an earlier run's output in the input folder
+        paths = [p for p in paths if not same_file(Path(p), target)]
+    check_output(target, inputs=[Path(p) for p in paths], force=force)
     if not paths:
         raise BatchError("没有找到申报表（.xlsx/.xlsm）：请给出申报表文件或包含申报表的文件夹")
     jobs = jobs or os.cpu_count() or 1
@@ -133,6 +139,15 @@ def run_batch(
     )
 
 
+def _is_review_workbook(path: Path) -> bool:
+    """Whether ``path`` is a review workbook ``xlmv batch`` wrote (its settings sheet), not a declaration."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return review.SETTINGS.encode() in zf.read("xl/workbook.xml")
+    except Exception:  # anything unreadable is not one
+        return False
+
+
 class Progress:
     """``\\r已处理 120/1000`` on a stream, at most once per 1% (and at the end)."""
 
@@ -159,6 +174,7 @@ def run(
     progress: bool | None = None,
     out: TextIO | None = None,
     err: TextIO | None = None,
+    force: bool = False,
 ) -> int:
     """The ``xlmv batch`` command: returns the exit code and prints a Chinese summary."""
     out = out or sys.stdout
@@ -169,12 +185,6 @@ def run(
         return EXIT_BAD_RUN
     if not target.parent.is_dir():
         print(f"xlmv batch：{output}：输出文件夹不存在", file=err)
-        return EXIT_BAD_RUN
-    if (lock := excel_lock(target)) is not None:
-        print(
-            f"xlmv batch：{output}：该文件正在 Excel 中打开（存在锁文件 {lock.name}），请先关闭后再运行",
-            file=err,
-        )
         return EXIT_BAD_RUN
     ledger = None
     if ledger_path is not None:
@@ -192,7 +202,11 @@ def run(
             allocation=Allocation(allocation),
             jobs=jobs,
             progress=Progress(err) if show else None,
+            force=force,
         )
+    except OutputError as exc:
+        print(f"xlmv batch：未生成复核汇总：{exc}", file=err)
+        return EXIT_BAD_RUN
     except BatchError as exc:
         print(f"xlmv batch：{exc}", file=err)
         return EXIT_BAD_RUN

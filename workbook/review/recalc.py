@@ -8,6 +8,8 @@ the sheet and cell, and nothing is written.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import os
 import sys
 import tempfile
@@ -29,6 +31,8 @@ from xlmv_workbook.review.caps import MAX_SHOWN_PROBLEMS, NO, UNREADABLE, YES, G
 from xlmv_workbook.review.reviewbooks import OpenpyxlReview, ReviewBook
 from xlmv_workbook.review.sheets import H
 from xlmv_workbook.xlsx import roundtrip
+from xlmv_workbook.xlsx.atomic import existing_mode, write_atomically, write_new
+from xlmv_workbook.xlsx.outputs import OutputError, check_output, same_file
 from xlmv_workbook.xlsx.safety import WorkbookError, open_checks
 
 
@@ -358,26 +362,41 @@ class RecalcReport:
 
 
 def _refuse_locked(path: Path) -> None:
-    lock = roundtrip.excel_lock(path)
+    lock = roundtrip.office_lock(path)
     if lock is not None:
+        raise WorkbookError(path, roundtrip.lock_message(lock))
+
+
+@dataclass(frozen=True)
+class _Stamp:
+    """What the file was when recalc read it: a change by anyone else since shows in one of these."""
+
+    size: int
+    mtime_ns: int
+    sha256: str
+
+    @classmethod
+    def of(cls, path: Path) -> _Stamp:
+        info = path.stat()
+        return cls(info.st_size, info.st_mtime_ns, hashlib.sha256(path.read_bytes()).hexdigest())
+
+
+def _refuse_changed(path: Path, stamp: _Stamp) -> None:
+    try:
+        changed = _Stamp.of(path) != stamp
+    except OSError:
+        changed = True
+    if changed:
         raise WorkbookError(
-            path, f"该文件正在 Excel 中打开（存在锁文件 {lock.name}），请先在 Excel 中保存并关闭后再重算"
+            path,
+            "重算期间该文件被修改（可能有同事同时保存了它），为免覆盖他人的修改，未写入任何文件；"
+            "请待对方保存并关闭后重新运行 xlmv recalc",
         )
 
 
-def recalc_file(path: str | os.PathLike[str], output: str | os.PathLike[str] | None = None) -> RecalcReport:
-    """Recalculate a review workbook file: over itself when the round trip is provably lossless (see
-    ``roundtrip``), else into ``<name>-重算.xlsx`` beside it; to ``output`` when given (the original is
-    then only read). Raises ``WorkbookError`` (naming the file, and the cell) when it cannot."""
-    source = Path(path)
-    open_checks(source)
-    if source.suffix.lower() not in (".xlsx", ".xlsm"):
-        raise WorkbookError(source, "复核汇总表应为 .xlsx 或 .xlsm 工作簿")
-    target = Path(output) if output is not None else source
-    in_place = target.resolve() == source.resolve()
-    if target.suffix.lower() != source.suffix.lower():
-        raise WorkbookError(target, f"输出文件的扩展名应与原文件相同（{source.suffix}）")
-    _refuse_locked(source if in_place else target)
+def _recalculated(source: Path) -> tuple[bytes, RecalcSummary, list[str]]:
+    """The recalculated workbook's bytes, what was done, and why it cannot go
+    over the original (empty: it can)."""
     lost = roundtrip.unsupported_parts(source)
     try:
         workbook = roundtrip.load(source)
@@ -386,27 +405,84 @@ def recalc_file(path: str | os.PathLike[str], output: str | os.PathLike[str] | N
             source, f"无法打开工作簿（{type(exc).__name__}），文件可能已损坏，请在 Excel 中重新保存"
         ) from None
     summary = recalc_book(OpenpyxlReview(workbook, source))
-    fd, temp = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=source.suffix, dir=target.parent)
-    os.close(fd)
+    buffer = io.BytesIO()
+    workbook.save(buffer)  # in memory: a full disk fails in the write, not in openpyxl's ZIP writer
+    data = buffer.getvalue()
+    with tempfile.TemporaryDirectory(prefix="xlmv-recalc-") as scratch:
+        copy = Path(scratch) / f"copy{source.suffix}"
+        copy.write_bytes(data)
+        reasons = lost or roundtrip.differences(source, copy, summary.written)
+    return data, summary, reasons
+
+
+def recalc_file(
+    path: str | os.PathLike[str], output: str | os.PathLike[str] | None = None, *, force: bool = False
+) -> RecalcReport:
+    """Recalculate a review workbook file: over itself when the round trip is provably lossless (see
+    ``roundtrip``), else into a new ``<name>-重算.xlsx`` (``<name>-重算 (2).xlsx`` … : an earlier copy holds
+    reviewers' edits and is never replaced) beside it; to ``output`` when given (the original is then only
+    read; an existing ``output`` only with ``force``).
+
+    Shared-drive rules: a workbook open in Excel, WPS or LibreOffice (lock file) or read-only is refused;
+    the file must be unchanged (size, modification time, SHA-256) from when it was read until the write,
+    else nothing is written; an in-place write keeps the file's mode. Raises ``WorkbookError`` (naming the
+    file, and the cell) when it cannot."""
+    source = Path(path)
+    open_checks(source)
+    if source.suffix.lower() not in (".xlsx", ".xlsm"):
+        raise WorkbookError(source, "复核汇总表应为 .xlsx 或 .xlsm 工作簿")
+    target = Path(output) if output is not None else source
+    in_place = same_file(target, source)
+    if target.suffix.lower() != source.suffix.lower():
+        raise WorkbookError(target, f"输出文件的扩展名应与原文件相同（{source.suffix}）")
+    _refuse_locked(source)
+    if in_place:
+        try:
+            existing_mode(source)
+        except PermissionError:
+            raise WorkbookError(
+                source, "文件为只读，已拒绝改写（如需重算，请先取消只读属性，或用 -o 另存）"
+            ) from None
+    else:
+        try:
+            check_output(target, inputs=[source], force=force)
+        except OutputError as exc:
+            raise WorkbookError(target, str(exc).removeprefix(f"{target}：")) from None
+    stamp = _Stamp.of(source)
     try:
-        workbook.save(temp)
-        reasons = lost or roundtrip.differences(source, temp, summary.written)
-        if in_place and reasons:
-            target = source.with_name(f"{source.stem}-重算{source.suffix}")
-            _refuse_locked(target)
-            in_place = False
-        os.replace(temp, target)
-    finally:
-        Path(temp).unlink(missing_ok=True)
+        data, summary, reasons = _recalculated(source)
+    except Exception:  # half a file saved by someone else meanwhile reads as corrupt: say what happened
+        _refuse_changed(source, stamp)
+        raise
+    _refuse_changed(source, stamp)
+    if in_place and not reasons:
+        write_atomically(source, data)  # keeps the file's mode
+    elif in_place:
+        _refuse_locked(source.with_name(f"{source.stem}-重算{source.suffix}"))
+        target = write_new(source.parent, f"{source.stem}-重算", source.suffix, data)
+        in_place = False
+    elif force:
+        write_atomically(target, data)
+    else:
+        target = write_new(
+            target.parent, target.stem, target.suffix, data
+        )  # the name was free: checked above
     return RecalcReport(source, target, in_place, reasons, summary)
 
 
-def run(path: str, output: str | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
+def run(
+    path: str,
+    output: str | None = None,
+    *,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    force: bool = False,
+) -> int:
     """The ``xlmv recalc`` command: 0 written, 2 could not recalculate (the message says why)."""
     out = out or sys.stdout
     err = err or sys.stderr
     try:
-        report = recalc_file(path, output)
+        report = recalc_file(path, output, force=force)
     except WorkbookError as exc:
         print(f"xlmv recalc：{exc}", file=err)
         return 2
