@@ -25,9 +25,9 @@ from xlmv_workbook.review import sheets as review
 from xlmv_workbook.review.caps import (
     compute,
 )
-from xlmv_workbook.review.inputs import collect_inputs
+from xlmv_workbook.review.inputs import find_inputs
 from xlmv_workbook.review.ledger import Ledger, LedgerError, read_ledger
-from xlmv_workbook.review.reading import read_all
+from xlmv_workbook.review.reading import FileOutcome, read_all
 from xlmv_workbook.review.rows import (
     _detail_row,
     _duplicates,
@@ -86,14 +86,16 @@ def run_batch(
     without ``force``; open in an office program; read-only) and ``OSError`` when it cannot be."""
     policy = policy or load_policy(DEFAULT_POLICY)
     target = Path(output)
-    paths = collect_inputs(inputs)
+    found = find_inputs(inputs)
+    paths = found.paths
     if target.exists() and _is_review_workbook(target):  # an earlier run's output in the input folder
         paths = [p for p in paths if not same_file(Path(p), target)]
     check_output(target, inputs=[Path(p) for p in paths], force=force)
-    if not paths:
+    if not paths and not found.problems:
         raise BatchError("没有找到申报表（.xlsx/.xlsm）：请给出申报表文件或包含申报表的文件夹")
     jobs = jobs or os.cpu_count() or 1
     outcomes = read_all(paths, jobs, None if progress is None else lambda n: progress(n, len(paths)))
+    outcomes += [FileOutcome(folder, error=problem) for folder, problem in found.problems.items()]
     rows = _rows(outcomes, policy, ledger)
     for row, issue in _duplicates(rows):
         row.batch_issues.append(issue)
