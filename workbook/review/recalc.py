@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import os
 import sys
 import tempfile
@@ -23,11 +24,20 @@ from openpyxl.utils import get_column_letter
 
 from xlmv.errors import InputError, os_reason
 from xlmv.money import ZERO, format_yuan, to_fen
-from xlmv.parsing import parse_optional_amount, parse_optional_date, parse_ratio
+from xlmv.parsing import parse_amount, parse_optional_amount, parse_optional_date, parse_ratio
 from xlmv.policy import DEFAULT_POLICY, Policy, PolicyError, load_policy
 from xlmv.reward import Allocation
 from xlmv_workbook.review import sheets as review
-from xlmv_workbook.review.caps import MAX_SHOWN_PROBLEMS, NO, UNREADABLE, YES, GroupResult, RowInput, compute
+from xlmv_workbook.review.caps import (
+    MAX_SHOWN_PROBLEMS,
+    NO,
+    UNREADABLE,
+    YES,
+    GroupResult,
+    RowInput,
+    compute,
+    group_key,
+)
 from xlmv_workbook.review.reviewbooks import OpenpyxlReview, ReviewBook
 from xlmv_workbook.review.sheets import H
 from xlmv_workbook.xlsx import roundtrip
@@ -87,22 +97,34 @@ def _text(value: object) -> str:
     return str(value).strip()
 
 
+_MAX_INT = 9999  # a year or a product's slot
+
+
 def _int(value: object) -> int | None:
+    """A year or slot: a whole number from 0 to 9999 (NaN, infinities and 1e30 are refused)."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool):
         raise ValueError
-    if isinstance(value, (int, float)) and float(value).is_integer():
-        return int(value)
-    text = str(value).strip()
-    if text.isdigit():
-        return int(text)
-    raise ValueError
+    number: int | None = None
+    if isinstance(value, int) or (isinstance(value, float) and math.isfinite(value) and value.is_integer()):
+        number = int(value)
+    elif (text := str(value).strip()).isascii() and text.isdigit():
+        number = int(text)
+    if number is None or not 0 <= number <= _MAX_INT:
+        raise ValueError
+    return number
 
 
 def _amounts(value: object) -> tuple[Decimal, ...]:
+    """The hidden 申报金额明细 column: amounts separated by ``;``, each a valid amount (finite, not negative,
+    within ``parse_amount``'s bound): the cell is hidden, but a file can hold anything."""
     text = _text(value)
-    return tuple(Decimal(part) for part in text.split(";") if part.strip()) if text else ()
+    return (
+        tuple(parse_amount(part.strip(), field=H.AMOUNTS) for part in text.split(";") if part.strip())
+        if text
+        else ()
+    )
 
 
 class _Problems:
@@ -231,6 +253,26 @@ def _read_priors(
     return priors, where, at, last
 
 
+def _refuse_blanked_codes(
+    rows: Sequence[RowInput],
+    sheet_rows: Sequence[int],
+    at: Mapping[str, int],
+    where: Mapping[str, int],
+    problems: _Problems,
+) -> None:
+    """A row whose 统一社会信用代码 is empty, although the batch grouped it under a code (no 按企业汇总 row
+    for the file on its own): the code was cleared after the batch. Recalculating would make the row an
+    enterprise of its own and drop the enterprise's prior award, so it is an error."""
+    for row, number in zip(rows, sheet_rows, strict=True):
+        if row.readable and not row.uscc.strip() and group_key("", row.year, row.source) not in where:
+            problems.add(
+                review.DETAIL,
+                number,
+                at[H.USCC],
+                "统一社会信用代码不能清空（清空后该申报会被当作另一家企业，已获奖励不再计入），请恢复原代码",
+            )
+
+
 def _runs(rows: Sequence[int]) -> list[tuple[int, int]]:
     """Contiguous runs of sheet rows as (first index, count) into ``rows`` (which is ascending)."""
     runs: list[tuple[int, int]] = []
@@ -265,6 +307,7 @@ def recalc_book(book: ReviewBook) -> RecalcSummary:
     problems = _Problems(book)
     rows, sheet_rows, at = _read_rows(book, policy, problems)
     priors, where, summary_at, last = _read_priors(book, problems)
+    _refuse_blanked_codes(rows, sheet_rows, at, where, problems)
     problems.raise_any()
     results, groups = compute(policy, rows, priors, allocation)
 
