@@ -16,6 +16,7 @@ from xlmv.errors import InputError, os_reason
 from xlmv.money import ZERO
 from xlmv.parsing import parse_amount, parse_ratio
 from xlmv.policy import DEFAULT_POLICY, PolicyError, load_policy
+from xlmv.terminal import safe_terminal
 
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -323,6 +324,11 @@ COMMANDS = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    with safe_terminal():  # nothing a workbook holds may drive the terminal
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)

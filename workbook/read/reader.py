@@ -38,7 +38,7 @@ from xlmv.parsing import excel_error_name, parse_optional_amount, parse_optional
 from xlmv_workbook.template import layout
 from xlmv_workbook.xlsx.cellrefs import cell_index, parse_ref
 from xlmv_workbook.xlsx.safety import WorkbookError, archive_errors, open_checks, parse_xml, stream_part
-from xlmv_workbook.xlsx.sheetscan import UncachedFormula, scan_sheet
+from xlmv_workbook.xlsx.sheetscan import UncachedFormula, bad_shared_string, scan_sheet
 
 __all__ = [
     "INPUT_CLAUSE",
@@ -158,7 +158,21 @@ def read_workbook(path: str | os.PathLike[str]) -> ReadResult:
                 f"缺少工作表：{'、'.join(missing_sheets)}（定义名称仍指向它们）；模板可能被改动，请使用原始模板重新填写",
             )
         scans = {s: scan_sheet(path, zf, book.sheets[s], s, cells) for s, cells in wanted.items()}
-    grids = _calamine_grids(path, {s: max(r for r, _ in cells) for s, cells in wanted.items()})
+    try:
+        grids = _calamine_grids(path, {s: max(r for r, _ in cells) for s, cells in wanted.items()})
+    except WorkbookError as exc:
+        if "shared strings" not in exc.problem:
+            raise
+        with archive_errors(path), zipfile.ZipFile(path) as zf:
+            bad = bad_shared_string(path, zf, {s: book.sheets[s] for s in wanted})
+        if bad is None:
+            raise
+        sheet, cell, index, size = bad
+        raise WorkbookError(
+            path,
+            f"工作表“{sheet}”的单元格 {cell} 引用共享字符串第 “{index}” 项，但共享字符串表只有 {size} 项"
+            "（从 0 起编号），文件可能已损坏，请在 Excel 中重新保存",
+        ) from None
 
     def read(name: str) -> object:
         if name not in book.names:

@@ -154,7 +154,7 @@ class Progress:
     """``\\r已处理 120/1000`` on a stream, at most once per 1% (and at the end)."""
 
     def __init__(self, stream: TextIO) -> None:
-        self.stream, self.shown = stream, -1
+        self.stream, self.shown = getattr(stream, "raw", stream), -1  # its "\r" is meant
 
     def __call__(self, done: int, total: int) -> None:
         step = max(1, total // 100)

@@ -16,7 +16,7 @@ from typing import NamedTuple
 from openpyxl.utils import get_column_letter
 
 from xlmv_workbook.xlsx.cellrefs import MAX_COL, MAX_ROW, position
-from xlmv_workbook.xlsx.safety import WorkbookError, stream_part
+from xlmv_workbook.xlsx.safety import StopParsing, WorkbookError, stream_part
 
 MAX_SHEET_CELLS = 2_000_000
 
@@ -174,3 +174,63 @@ def _too_large(path: str | os.PathLike[str], sheet: str, rows: int, columns: int
         f"工作表“{sheet}”的已用区域过大：有内容的单元格占 {extent}（{rows} 行 × {columns} 列），"
         f"超过可处理的 {MAX_SHEET_CELLS} 个单元格；请删除远处单元格中的多余内容后重新保存",
     )
+
+
+def shared_string_count(path: str | os.PathLike[str], zf: zipfile.ZipFile) -> int:
+    """How many entries the shared-string table holds (0 when there is none)."""
+    part = "xl/sharedStrings.xml"
+    if part not in zf.namelist():
+        return 0
+    count = 0
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        nonlocal count
+        if name.rpartition(":")[2] == "si":
+            count += 1
+
+    stream_part(path, zf, part, start, None, lambda data: None)
+    return count
+
+
+def _first_bad_index(
+    path: str | os.PathLike[str], zf: zipfile.ZipFile, part: str, size: int
+) -> tuple[str, str] | None:
+    found: list[tuple[str, str]] = []
+    ref, shared = "", False
+    collected: list[str] | None = None
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        nonlocal ref, shared, collected
+        local = name.rpartition(":")[2]
+        if local == "c":
+            ref, shared, collected = attrs.get("r", ""), attrs.get("t") == "s", None
+        elif local == "v" and shared:
+            collected = []
+
+    def end(name: str) -> None:
+        nonlocal collected
+        if collected is not None and name.rpartition(":")[2] == "v":
+            written = "".join(collected).strip()
+            if not (written.isascii() and written.isdigit() and int(written) < size):
+                found.append((ref, written))
+                raise StopParsing
+            collected = None
+
+    def text(data: str) -> None:
+        if collected is not None:
+            collected.append(data)
+
+    stream_part(path, zf, part, start, end, text)
+    return found[0] if found else None
+
+
+def bad_shared_string(
+    path: str | os.PathLike[str], zf: zipfile.ZipFile, parts: dict[str, str]
+) -> tuple[str, str, str, int] | None:
+    """The first cell (sheet, cell, index as written, table size) of the worksheets ``parts`` (sheet name →
+    part) whose shared-string index is not in the table: calamine names no cell when it meets one."""
+    size = shared_string_count(path, zf)
+    for sheet, part in parts.items():
+        if (bad := _first_bad_index(path, zf, part, size)) is not None:
+            return sheet, bad[0], bad[1], size
+    return None
