@@ -4,7 +4,7 @@ cannot drive the terminal.
 A cell may carry control characters (calamine decodes ``_x001B_`` into ESC): an ANSI sequence could clear
 the screen and print a fake "校验：未发现问题" over the real findings, ``\\r`` could overwrite a line, and a
 bidi override (U+202E …) could reverse what follows. ``safe_text`` shows each such character as a visible
-escape (``\\x1b``, ``\\u202e``) and keeps line feeds and tabs. ``safe_terminal`` wraps ``sys.stdout`` and
+escape (``\\u001b``, ``\\u202e``: valid inside JSON strings too) and keeps line feeds and tabs. ``safe_terminal`` wraps ``sys.stdout`` and
 ``sys.stderr`` for the duration of a command (``xlmv.cli.main``); a stream's ``raw`` is the unwrapped one,
 for the progress line's deliberate ``\\r``.
 """
@@ -27,8 +27,8 @@ def _unsafe(code: int) -> bool:
     return code < 0x20 or 0x7F <= code < 0xA0 or code in _BIDI or code in _SEPARATORS
 
 
-_TABLE = {
-    code: (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+_TABLE = {  # the \uXXXX form everywhere: readable, and still valid inside a JSON string (check --json)
+    code: f"\\u{code:04x}"
     for code in [*range(0x20), *range(0x7F, 0xA0), *_BIDI, *_SEPARATORS]
     if chr(code) not in _KEEP
 }
