@@ -142,3 +142,38 @@ def test_a_code_missing_from_the_start_is_not_refused(
     out = run_batch([folder], tmp_path / "复核汇总.xlsx", jobs=1).output
     code, _, err = recalc(capsys, out)
     assert code == 0, err
+
+
+@pytest.mark.parametrize(
+    ("cell_xml", "fragment"),
+    [
+        ('<c r="B99999999"><v>1</v></c>', "99999999”超出 Excel 的范围"),
+        ('<c r="XFD1048576" s="1"/>', "A1:XFD1048576"),  # empty but styled: openpyxl would still walk to it
+    ],
+)
+def test_a_crafted_far_cell_in_the_review_is_refused(reviewed: Path, cell_xml: str, fragment: str) -> None:
+    """Before: openpyxl loaded the cell and recalc walked every row up to it (minutes, gigabytes)."""
+    import subprocess
+    import sys
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(reviewed) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(
+                    b"</sheetData>",
+                    f'<row r="{re.sub(r"[A-Z]", "", cell_xml.split(chr(34))[1])}">{cell_xml}</row></sheetData>'.encode(),
+                )
+            target.writestr(info.filename, data)
+    reviewed.write_bytes(out.getvalue())
+    before = sha256(reviewed)
+    done = subprocess.run(
+        [sys.executable, "-m", "xlmv.cli", "recalc", str(reviewed)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2 and fragment in done.stderr and "复核明细" in done.stderr, done.stderr
+    assert sha256(reviewed) == before

@@ -14,6 +14,7 @@ import math
 import os
 import sys
 import tempfile
+import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -27,6 +28,7 @@ from xlmv.money import ZERO, format_yuan, to_fen
 from xlmv.parsing import parse_amount, parse_optional_amount, parse_optional_date, parse_ratio
 from xlmv.policy import DEFAULT_POLICY, Policy, PolicyError, load_policy
 from xlmv.reward import Allocation
+from xlmv_workbook.read.reader import _read_book_xml
 from xlmv_workbook.review import sheets as review
 from xlmv_workbook.review.caps import (
     MAX_SHOWN_PROBLEMS,
@@ -43,7 +45,8 @@ from xlmv_workbook.review.sheets import H
 from xlmv_workbook.xlsx import roundtrip
 from xlmv_workbook.xlsx.atomic import existing_mode, write_atomically, write_new
 from xlmv_workbook.xlsx.outputs import OutputError, check_output, same_file
-from xlmv_workbook.xlsx.safety import WorkbookError, open_checks
+from xlmv_workbook.xlsx.safety import WorkbookError, archive_errors, open_checks
+from xlmv_workbook.xlsx.sheetscan import scan_sheet
 
 
 @dataclass
@@ -437,6 +440,20 @@ def _refuse_changed(path: Path, stamp: _Stamp) -> None:
         )
 
 
+MAX_REVIEW_CELLS = 5_000_000
+"""The largest sheet area (rows × columns, empty cells included) openpyxl is asked to load: a review of
+100,000 products is about 2 million cells."""
+
+
+def _prescan(source: Path) -> None:
+    """Every worksheet streamed before openpyxl loads the file: a cell reference outside Excel's grid
+    (``B99999999``) or a far-away cell would make openpyxl walk millions of empty rows."""
+    with archive_errors(source), zipfile.ZipFile(source) as zf:
+        for sheet, part in _read_book_xml(source, zf).sheets.items():
+            if part in zf.namelist():
+                scan_sheet(source, zf, part, sheet, set(), limit=MAX_REVIEW_CELLS, every_cell=True)
+
+
 def _recalculated(source: Path) -> tuple[bytes, RecalcSummary, list[str]]:
     """The recalculated workbook's bytes, what was done, and why it cannot go
     over the original (empty: it can)."""
@@ -474,6 +491,7 @@ def recalc_file(
     open_checks(source)
     if source.suffix.lower() not in (".xlsx", ".xlsm"):
         raise WorkbookError(source, "复核汇总表应为 .xlsx 或 .xlsm 工作簿")
+    _prescan(source)
     target = Path(output) if output is not None else source
     in_place = same_file(target, source)
     if target.suffix.lower() != source.suffix.lower():

@@ -63,7 +63,14 @@ def _row_number(text: str | None, previous: int) -> int | None:
 
 
 def scan_sheet(
-    path: str | os.PathLike[str], zf: zipfile.ZipFile, part: str, sheet: str, wanted: set[tuple[int, int]]
+    path: str | os.PathLike[str],
+    zf: zipfile.ZipFile,
+    part: str,
+    sheet: str,
+    wanted: set[tuple[int, int]],
+    *,
+    limit: int = MAX_SHEET_CELLS,
+    every_cell: bool = False,
 ) -> _SheetScan:
     """One streaming pass over a worksheet's cells: its used area (so calamine is never asked to
     allocate a huge sparse sheet densely), and, at the wanted cells, error values (calamine shows them
@@ -73,7 +80,8 @@ def scan_sheet(
     ``<v>`` or ``<is>``, even an empty one, counts towards the used area; text is kept only for the
     wanted cells. Every cell and row reference must lie inside Excel's grid (a reference this scan
     could not place would escape the used-area bound), and a used area over ``MAX_SHEET_CELLS`` is
-    refused with its real extent (the scan goes on to the end to find it)."""
+    refused with its real extent (the scan goes on to the end to find it). ``limit`` replaces that bound;
+    ``every_cell`` counts cells without a value too (openpyxl allocates a styled empty cell as well)."""
     scan = _SheetScan()
     row_no = col_no = max_row = max_col = 0
     too_large = False
@@ -96,7 +104,7 @@ def scan_sheet(
         nonlocal max_row, max_col, too_large
         if row_no > max_row or col_no > max_col:
             max_row, max_col = max(max_row, row_no), max(max_col, col_no)
-            too_large = too_large or max_row * max_col > MAX_SHEET_CELLS
+            too_large = too_large or max_row * max_col > limit
 
     def start(name: str, attrs: dict[str, str]) -> None:
         nonlocal row_no, col_no, cell, cell_type, watched, in_is, value, formula, collecting
@@ -115,6 +123,8 @@ def scan_sheet(
                 if position is None:
                     raise _bad_reference(path, sheet, f"单元格引用“{ref}”")
                 row_no, col_no = position
+            if every_cell:
+                has_value()
             in_is = False
             collecting = None
             watched = (row_no, col_no) in wanted
@@ -154,7 +164,7 @@ def scan_sheet(
     if watched:
         finish()
     if too_large:
-        raise _too_large(path, sheet, max_row, max_col)
+        raise _too_large(path, sheet, max_row, max_col, limit)
     scan.max_row, scan.max_col = max_row, max_col
     return scan
 
@@ -167,12 +177,14 @@ def _bad_reference(path: str | os.PathLike[str], sheet: str, what: str) -> Workb
     )
 
 
-def _too_large(path: str | os.PathLike[str], sheet: str, rows: int, columns: int) -> WorkbookError:
+def _too_large(
+    path: str | os.PathLike[str], sheet: str, rows: int, columns: int, limit: int
+) -> WorkbookError:
     extent = f"A1:{get_column_letter(columns)}{rows}"
     return WorkbookError(
         path,
         f"工作表“{sheet}”的已用区域过大：有内容的单元格占 {extent}（{rows} 行 × {columns} 列），"
-        f"超过可处理的 {MAX_SHEET_CELLS} 个单元格；请删除远处单元格中的多余内容后重新保存",
+        f"超过可处理的 {limit} 个单元格；请删除远处单元格中的多余内容后重新保存",
     )
 
 
