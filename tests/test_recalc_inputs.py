@@ -96,7 +96,16 @@ def test_non_finite_text_in_input_columns_names_the_cell(
 
 
 @pytest.mark.parametrize(
-    ("header", "text"), [(H.PRIOR, "1e30"), (H.SLOT, "1e30"), (H.YEAR, "1e30"), (H.PRIOR, "-1")]
+    ("header", "text"),
+    [
+        (H.PRIOR, "1e30"),
+        (H.SLOT, "1e30"),
+        (H.YEAR, "1e30"),
+        (H.PRIOR, "-1"),
+        (H.PRIOR, "NaN"),  # before: openpyxl refused the file, "无法打开工作簿（ValueError）", no cell named
+        (H.RATIO, "INF"),
+        (H.YEAR, "1e400"),
+    ],
 )
 def test_huge_numbers_in_input_columns_name_the_cell(
     capsys: pytest.CaptureFixture[str], reviewed: Path, header: str, text: str
@@ -108,7 +117,7 @@ def test_huge_numbers_in_input_columns_name_the_cell(
     _refused(capsys, reviewed, f"{review.DETAIL}!{cell}", "无法重算")
 
 
-@pytest.mark.parametrize("text", ["-1", "1e30"])
+@pytest.mark.parametrize("text", ["-1", "1e30", "NaN"])
 def test_bad_year_prior_in_the_summary_names_the_cell(
     capsys: pytest.CaptureFixture[str], reviewed: Path, text: str
 ) -> None:

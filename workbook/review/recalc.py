@@ -46,7 +46,7 @@ from xlmv_workbook.xlsx import roundtrip
 from xlmv_workbook.xlsx.atomic import existing_mode, write_atomically, write_new
 from xlmv_workbook.xlsx.outputs import OutputError, check_output, same_file
 from xlmv_workbook.xlsx.safety import WorkbookError, archive_errors, open_checks
-from xlmv_workbook.xlsx.sheetscan import scan_sheet
+from xlmv_workbook.xlsx.sheetscan import bad_number, scan_sheet
 
 
 @dataclass
@@ -447,11 +447,17 @@ MAX_REVIEW_CELLS = 5_000_000
 
 def _prescan(source: Path) -> None:
     """Every worksheet streamed before openpyxl loads the file: a cell reference outside Excel's grid
-    (``B99999999``) or a far-away cell would make openpyxl walk millions of empty rows."""
+    (``B99999999``) or a far-away cell would make openpyxl walk millions of empty rows, and a number cell
+    holding ``NaN`` or ``INF`` would make it refuse the file without naming the cell."""
     with archive_errors(source), zipfile.ZipFile(source) as zf:
         for sheet, part in _read_book_xml(source, zf).sheets.items():
             if part in zf.namelist():
                 scan_sheet(source, zf, part, sheet, set(), limit=MAX_REVIEW_CELLS, every_cell=True)
+                if (bad := bad_number(source, zf, part)) is not None:
+                    raise WorkbookError(
+                        source,
+                        f"无法重算，请先修正：{sheet}!{bad[0]}：数值“{bad[1]}”无效（应为有限的数，不能是 NaN 或无穷大）",
+                    )
 
 
 def _recalculated(source: Path) -> tuple[bytes, RecalcSummary, list[str]]:

@@ -7,6 +7,7 @@ The scan streams the part through expat with start-tag callbacks only; no elemen
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import zipfile
@@ -246,3 +247,39 @@ def bad_shared_string(
         if (bad := _first_bad_index(path, zf, part, size)) is not None:
             return sheet, bad[0], bad[1], size
     return None
+
+
+def bad_number(path: str | os.PathLike[str], zf: zipfile.ZipFile, part: str) -> tuple[str, str] | None:
+    """The first number cell (no ``t`` or ``t="n"``) whose ``<v>`` is not a finite number, as (cell, text):
+    openpyxl refuses the whole workbook on ``NaN`` or ``INF`` without naming the cell."""
+    found: list[tuple[str, str]] = []
+    ref, numeric = "", False
+    collected: list[str] | None = None
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        nonlocal ref, numeric, collected
+        local = name.rpartition(":")[2]
+        if local == "c":
+            ref, numeric, collected = attrs.get("r", ""), attrs.get("t", "n") == "n", None
+        elif local == "v" and numeric:
+            collected = []
+
+    def end(name: str) -> None:
+        nonlocal collected
+        if collected is not None and name.rpartition(":")[2] == "v":
+            written = "".join(collected).strip()
+            try:
+                finite = math.isfinite(float(written)) if written else True
+            except ValueError:
+                finite = False
+            if not finite:
+                found.append((ref, written))
+                raise StopParsing
+            collected = None
+
+    def text(data: str) -> None:
+        if collected is not None:
+            collected.append(data)
+
+    stream_part(path, zf, part, start, end, text)
+    return found[0] if found else None
