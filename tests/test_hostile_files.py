@@ -151,6 +151,54 @@ def _holding(pid: int, path: Path) -> bool:
         return False
 
 
+class _Killer:
+    """SIGKILLs every child process that holds ``victim`` open, until stopped (as an abort inside calamine
+    or the OOM killer would end it)."""
+
+    def __init__(self, victim: Path) -> None:
+        self.victim, self.killed, self.done = victim, [], threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self.done.is_set():
+            for pid in _children():
+                if pid not in self.killed and _holding(pid, self.victim):
+                    os.kill(pid, signal.SIGKILL)
+                    self.killed.append(pid)
+            time.sleep(0.002)
+
+    def __enter__(self) -> _Killer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.done.set()
+        self.thread.join()
+
+
+def _padded(good: bytes) -> bytes:
+    """A good declaration padded so that reading it takes a while (the killer must see it open)."""
+    return _rezip(good, lambda n, b: b, {"xl/media/pad.bin": os.urandom(150 * 1024 * 1024)})
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux /proc to find the worker")
+def test_a_killed_reader_costs_one_file_in_check(
+    declaration: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: check read in its own process, so the abort ended the command and no file was reported."""
+    from xlmv.cli import main
+
+    victim = tmp_path / "2.xlsx"
+    victim.write_bytes(_padded(declaration.read_bytes()))
+    with _Killer(victim) as killer:
+        code = main(["check", str(declaration), str(victim), str(declaration)])
+    out, err = capsys.readouterr()
+    assert killer.killed, "the worker reading the victim was never seen"
+    assert code == 2
+    assert f"{victim}：读取该文件时处理进程异常退出" in err
+    assert out.count("企业合计") == 2  # both good files reported
+
+
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux /proc to find the worker")
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_a_killed_reader_costs_one_file(declaration: Path, tmp_path: Path, jobs: int) -> None:
@@ -162,26 +210,11 @@ def test_a_killed_reader_costs_one_file(declaration: Path, tmp_path: Path, jobs:
     good = declaration.read_bytes()
     (folder / "1.xlsx").write_bytes(good)
     (folder / "3.xlsx").write_bytes(good)
-    victim = folder / "2.xlsx"  # padded so that reading it takes a while
-    victim.write_bytes(_rezip(good, lambda n, b: b, {"xl/media/pad.bin": os.urandom(150 * 1024 * 1024)}))
-    killed: list[int] = []
-    done = threading.Event()
-
-    def killer() -> None:
-        while not done.is_set():
-            for pid in _children():
-                if pid not in killed and _holding(pid, victim):
-                    os.kill(pid, signal.SIGKILL)
-                    killed.append(pid)
-            time.sleep(0.002)
-
-    thread = threading.Thread(target=killer, daemon=True)
-    thread.start()
-    try:
+    victim = folder / "2.xlsx"
+    victim.write_bytes(_padded(good))
+    with _Killer(victim) as killer:
         result = run_batch([folder], tmp_path / "复核汇总.xlsx", jobs=jobs)
-    finally:
-        done.set()
-        thread.join()
+    killed = killer.killed
     assert killed, "the worker reading the victim was never seen"
     assert (result.files, result.unreadable) == (3, 1)
     rows = {Path(str(r[H.SOURCE])).name: r for r in table(result.output, review.DETAIL)}
