@@ -344,6 +344,8 @@ def run(
         return EXIT_UNREADABLE
     except OSError as exc:
         where = exc.filename or outdir
+        if Path(where).name.startswith(".") and Path(where).name.endswith(".tmp"):
+            where = str(Path(where).parent)  # our temporary file: the folder is what the user knows
         print(f"xlmv export：无法写入 {where}：{os_reason(exc)}；未导出", file=err)
         return EXIT_UNREADABLE
     if result.issues:
