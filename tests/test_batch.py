@@ -443,7 +443,7 @@ def test_the_output_is_never_read_as_an_input(tmp_path: Path) -> None:
     folder = tmp_path / "申报"
     write(folder, "a.xlsx", application(A, "甲公司", dt.date(2025, 3, 31), api("项目一", "3000000")))
     first = run_batch([folder], folder / "复核汇总.xlsx", jobs=1)
-    second = run_batch([folder], folder / "复核汇总.xlsx", jobs=1)
+    second = run_batch([folder], folder / "复核汇总.xlsx", jobs=1, force=True)
     assert first.files == second.files == 1 and second.unreadable == 0
 
 

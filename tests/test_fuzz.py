@@ -7,6 +7,13 @@ types, cell references moved far away, or input cells filled with random values 
 every case ``read_workbook`` either reads the file or raises ``WorkbookError``, nothing else; then
 ``xlmv batch`` over all of them, in this process and as a command, reports every file without an
 unexpected error or a traceback, and no input changes by a byte.
+
+Random mutations depend on the seed files' bytes (one byte changed in the template can move a mutation
+away from the case that matters), so the corpus also holds the structural cases, built from whatever the
+seeds contain: on every worksheet, the last cell holding a value moved to an 8-digit row (``B99999999``),
+past the last column, to row 0, lower case, or empty; a ``<row r=…>`` beyond the grid; and ZIP entries
+declaring an unsupported version (16.2) in the central directory. Every structural case must be refused
+with a ``WorkbookError`` naming the file, read in a process of its own so that an abort is a failure.
 """
 
 from __future__ import annotations
@@ -145,6 +152,61 @@ def xml_mutation(rng: random.Random, data: bytes) -> bytes:
     return _rezip(data, change)
 
 
+BAD_CELL_REFS = ["B99999999", "XFE1", "A0", "b4", "", "A1048577", "AAAA1"]
+BAD_ROW_REFS = ["99999999", "1048577", "0", "x"]
+
+
+def _patch_version(data: bytes, entry: int, version: int = 162) -> bytes:
+    """``data`` with the ``entry``-th central directory record declaring ZIP ``version`` (16.2) as needed."""
+    buf = bytearray(data)
+    at = -1
+    for _ in range(entry + 1):
+        at = buf.index(b"PK\x01\x02", at + 1)
+    buf[at + 6 : at + 8] = version.to_bytes(2, "little")
+    return bytes(buf)
+
+
+def structural_cases(data: bytes) -> dict[str, bytes]:
+    """The structural cases for one seed file, found in its own XML (not at fixed offsets)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        names = zf.namelist()
+        book = zf.read("xl/workbook.xml").decode("utf-8")
+        rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8")
+        wanted = {f.name for f in layout.fields()} | {layout.TEMPLATE_ID_NAME, layout.TEMPLATE_VERSION_NAME}
+        read = {
+            m[2].replace("''", "'")
+            for m in re.finditer(r"<definedName name=\"([^\"]+)\"[^>]*>'((?:[^']|'')+)'!", book)
+            if m[1] in wanted
+        }
+        ids = {m[1]: m[2] for m in re.finditer(r'<sheet name="([^"]+)"[^>]*r:id="([^"]+)"', book)}
+        targets = {m[1]: m[2] for m in re.finditer(r'Id="([^"]+)"[^>]*Target="([^"]+)"', rels)}
+        targets.update({m[2]: m[1] for m in re.finditer(r'Target="([^"]+)"[^>]*Id="([^"]+)"', rels)})
+        parts = {"xl/" + targets[ids[s]].removeprefix("/xl/").removeprefix("xl/") for s in read}
+        sheets = {n: zf.read(n).decode("utf-8") for n in parts}  # the worksheets the reader reads
+    out: dict[str, bytes] = {}
+    for part, text in sheets.items():
+        valued = list(re.finditer(r'<c r="([A-Z]+[0-9]+)"[^>]*>(?:<f>[^<]*</f>)?<(?:v|is)>', text))
+        rows = list(re.finditer(r'<row r="([0-9]+)"', text))
+        stem = part.rsplit("/", 1)[1].removesuffix(".xml")
+        for n, ref in enumerate(BAD_CELL_REFS):
+            if valued:
+                spot = valued[-1]
+                changed = text[: spot.start(1)] + ref + text[spot.end(1) :]
+                out[f"结构-{stem}-单元格{n}"] = _rezip(
+                    data, lambda name, body, c=changed, p=part: c.encode() if name == p else body
+                )
+        for n, ref in enumerate(BAD_ROW_REFS):
+            if rows:
+                spot = rows[-1]
+                changed = text[: spot.start(1)] + ref + text[spot.end(1) :]
+                out[f"结构-{stem}-行{n}"] = _rezip(
+                    data, lambda name, body, c=changed, p=part: c.encode() if name == p else body
+                )
+    for entry in (0, len(names) // 2, len(names) - 1):
+        out[f"结构-ZIP版本-条目{entry}"] = _patch_version(data, entry)
+    return out
+
+
 def random_value(rng: random.Random) -> object:
     return rng.choice(
         [
@@ -187,6 +249,8 @@ def cases(tmp_path_factory: pytest.TempPathFactory) -> Path:
         (out / f"字节{n:03d}.xlsx").write_bytes(byte_mutation(rng, rng.choice(originals)))
     for n in range(XML_CASES):
         (out / f"XML{n:03d}.xlsx").write_bytes(xml_mutation(rng, rng.choice(originals)))
+    for name, body in structural_cases(originals[1]).items():
+        (out / f"{name}.xlsx").write_bytes(body)
     paths = [f.path for f in layout.fields()]
     for n in range(VALUE_CASES):
         wb = new_template()
@@ -251,3 +315,37 @@ def test_batch_command_never_shows_a_traceback(cases: Path, tmp_path: Path) -> N
     assert "Traceback" not in done.stderr + done.stdout
     assert f"已复核 {len(before)} 个文件" in done.stdout
     assert {p: sha256(p) for p in cases.iterdir()} == before
+
+
+_REFUSED_SCRIPT = """
+import sys
+from xlmv_workbook.read.reader import read_workbook
+from xlmv_workbook.xlsx.safety import WorkbookError
+for path in sys.argv[1:]:
+    try:
+        read_workbook(path)
+    except WorkbookError as exc:
+        assert str(exc).startswith(path + "："), exc
+        print("refused", path, flush=True)
+    else:
+        print("read", path, flush=True)
+"""
+
+
+def test_structural_cases_are_refused_in_a_process_of_their_own(cases: Path) -> None:
+    """An 8-digit row once made calamine allocate ~83 GB and abort (exit 134); a ZIP version 16.2 escaped as
+    NotImplementedError. Each structural case is refused, and the reading process survives it."""
+    structural = sorted(str(p) for p in cases.glob("结构-*.xlsx"))
+    assert len(structural) > 20
+    assert any("单元格0" in p for p in structural) and any("ZIP版本" in p for p in structural)
+    done = subprocess.run(
+        [sys.executable, "-c", _REFUSED_SCRIPT, *structural],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = done.stdout.splitlines()
+    assert lines == [f"refused {p}" for p in structural]

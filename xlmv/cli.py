@@ -16,6 +16,7 @@ from xlmv.helpformat import LABELS, ChineseParser
 from xlmv.money import ZERO
 from xlmv.parsing import parse_amount, parse_ratio
 from xlmv.policy import DEFAULT_POLICY, PolicyError, current_policy, policy_from_option, use_policy
+from xlmv.terminal import safe_terminal
 
 
 def _amount(label: str) -> Callable[[str], Decimal]:
@@ -122,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
         "-o", "--output", required=True, type=Path, metavar="文件", help="输出文件，如 申报表.xlsx"
     )
     _policy_option(template)
+    template.add_argument("--force", action="store_true", help="输出文件已存在时覆盖（默认不覆盖）")
 
     check = commands.add_parser(
         "check",
@@ -203,6 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--progress", action="store_true", default=None, help="在标准错误输出显示进度（终端中默认显示）"
     )
     _policy_option(batch)
+    batch.add_argument("--force", action="store_true", help="输出文件已存在时覆盖（输入文件永远不会被覆盖）")
 
     recalc = commands.add_parser(
         "recalc",
@@ -239,6 +242,10 @@ def build_parser() -> argparse.ArgumentParser:
         "和自上次计算以来修改过的输入。退出码 0 公式完好，1 有公式被改动，2 无法读取",
     )
     check_review.add_argument("file", metavar="文件", help="复核汇总工作簿")
+
+    recalc.add_argument(
+        "--force", action="store_true", help="-o 给出的文件已存在时覆盖（原文件永远不会被覆盖）"
+    )
 
     excel = commands.add_parser(
         "excel",
@@ -302,9 +309,14 @@ def run_calc(args: argparse.Namespace) -> int:
 
 def run_template(args: argparse.Namespace) -> int:
     from xlmv_workbook.template.build import write_template
+    from xlmv_workbook.xlsx.outputs import OutputError, check_output
 
     try:
+        check_output(args.output, force=args.force)
         path = write_template(args.output, current_policy())
+    except OutputError as exc:
+        print(f"xlmv template：未生成：{exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except PolicyError:
         raise
     except (ValueError, OSError) as exc:
@@ -351,6 +363,7 @@ def run_batch(args: argparse.Namespace) -> int:
         allocation=args.allocation,
         jobs=args.jobs,
         progress=args.progress,
+        force=args.force,
     )
 
 
@@ -360,7 +373,7 @@ def run_recalc(args: argparse.Namespace) -> int:
     if args.check:
         return run_check(args.file)
 
-    return run(args.file, args.output)
+    return run(args.file, args.output, force=args.force)
 
 
 def run_check_review(args: argparse.Namespace) -> int:
@@ -412,6 +425,11 @@ COMMANDS = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    with safe_terminal():  # nothing a workbook holds may drive the terminal
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     previous = current_policy()
     try:

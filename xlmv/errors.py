@@ -4,6 +4,7 @@ and the Chinese words for a file-system error (the OS's own are English)."""
 from __future__ import annotations
 
 import datetime
+import errno
 from decimal import Decimal
 
 
@@ -63,5 +64,18 @@ def os_reason(exc: Exception) -> str:
     if isinstance(exc, IsADirectoryError):
         return "这是一个目录，不是文件"
     if isinstance(exc, OSError):
-        return f"系统错误（{exc.strerror or exc}）"
+        known = _ERRNO_REASONS.get(exc.errno or 0)
+        return known or f"系统错误（{exc.strerror or exc}）"
     return str(exc)
+
+
+_ERRNO_REASONS = {
+    errno.ENOSPC: "磁盘空间已满",
+    errno.EDQUOT: "超出磁盘配额",
+    errno.EROFS: "所在的文件系统为只读",
+    errno.ENAMETOOLONG: "文件名过长",
+    errno.ENOTDIR: "路径中的某一级不是文件夹",
+    errno.EEXIST: "文件已存在",
+    errno.EBUSY: "文件正被其他程序占用",
+    errno.EIO: "读写设备出错（磁盘或网络驱动器）",
+}

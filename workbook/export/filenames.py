@@ -6,19 +6,19 @@ spaces and hyphens are stripped, a Windows device name (CON, PRN, AUX, NUL, COM1
 without an extension, any case) gets a leading ``_``, and the stem is cut on a character boundary to at
 most ``MAX_STEM_BYTES`` bytes of UTF-8. An empty result falls back to ``模型券申报``.
 
-``write_new`` writes bytes atomically (a temporary file in the same folder, then a hard link, which
-fails instead of replacing) under the first free name among ``stem``, ``stem (2)``, ``stem (3)`` ….
+``write_new`` (from ``xlsx.atomic``) writes bytes atomically (a temporary file in the same folder, then a
+hard link, which fails instead of replacing) under the first free name among ``stem``, ``stem (2)`` ….
 """
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Iterable
 from itertools import count
 from pathlib import Path
+
+from xlmv_workbook.xlsx.atomic import numbered, write_new
 
 __all__ = [
     "FALLBACK",
@@ -91,11 +91,6 @@ def export_stem(company: str, product: str) -> str:
     return safe_stem(f"{name}-{SUFFIX}" if name else SUFFIX)
 
 
-def numbered(stem: str, n: int) -> str:
-    """``stem`` for n = 1, else ``stem (n)``."""
-    return stem if n == 1 else f"{stem} ({n})"
-
-
 def free_stem(directory: Path, stem: str, suffixes: Iterable[str]) -> str:
     """The first of ``stem``, ``stem (2)`` … for which no file with any of ``suffixes`` exists yet."""
     suffixes = tuple(suffixes)
@@ -104,38 +99,3 @@ def free_stem(directory: Path, stem: str, suffixes: Iterable[str]) -> str:
         if not any((directory / f"{candidate}{s}").exists() for s in suffixes):
             return candidate
     raise AssertionError("unreachable")
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def write_new(directory: Path, stem: str, suffix: str, data: bytes) -> Path:
-    """Write ``data`` atomically to the first free ``stem[ (n)]suffix`` in ``directory``; never replaces a file.
-
-    The bytes go to a temporary file first; a hard link then gives it its name and fails if the name is
-    taken, so a file created meanwhile is never overwritten. Where hard links are not supported (some
-    network or FAT file systems) the name is checked and the file renamed into place.
-    """
-    directory.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".xlmv-", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a new file gets the usual permissions
-        for n in count(1):
-            target = directory / f"{numbered(stem, n)}{suffix}"
-            try:
-                os.link(tmp, target)
-            except FileExistsError:
-                continue
-            except OSError:
-                if target.exists():
-                    continue
-                os.replace(tmp, target)
-            return target
-        raise AssertionError("unreachable")
-    finally:
-        Path(tmp).unlink(missing_ok=True)

@@ -194,14 +194,14 @@ def _form_fees(w: Writer, ws: Worksheet, row: int, policy: Policy, product: Prod
                 w, ws, f"E{row}", f"{at}procurement.model_name", procurement.model_name if procurement else ""
             )
         else:
-            ws.merge_cells(f"C{row}:E{row}")
+            S.merge(ws, f"C{row}:E{row}")
             S.border_span(ws, f"C{row}:E{row}")
             if detail:
                 S.text(ws, f"C{row}", detail).font = S.font(size=9)
         w.put(ws, f"F{row}", f"{p}{suffix}", "wan", to_wan(amount), bold=suffix == "FEE_TOTAL")
         ws.row_dimensions[row].height = max(ws.row_dimensions[row].height or 0, 20)
         row += 1
-    ws.merge_cells(f"A{first}:A{row - 1}")
+    S.merge(ws, f"A{first}:A{row - 1}")
     S.label(ws, f"A{first}", "产品申报费用\n（万元）")
     S.border_span(ws, f"A{first}:A{row - 1}")
     return row

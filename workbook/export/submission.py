@@ -48,6 +48,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from xlmv import __version__
 from xlmv.assess import Assessment
 from xlmv.declaration import Declaration
+from xlmv.errors import os_reason
 from xlmv.exitcodes import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK
 from xlmv.money import ZERO, to_fen
 from xlmv.policy import Policy, PolicyError, current_policy, load_policy, mismatch
@@ -285,10 +286,32 @@ def export(source: str | Path, outdir: str | Path, *, force: bool = False, pdf: 
         rendered = to_pdf(data, PRINT_SHEETS)
     except PdfError as exc:
         return ExportResult(**{**result.__dict__, "pdf_error": str(exc)})
+    except OSError as exc:  # LibreOffice's own temporary files (a full disk)
+        return ExportResult(**{**result.__dict__, "pdf_error": f"转换时无法写入临时文件：{os_reason(exc)}"})
     if rendered.pdf is None:
         return ExportResult(**{**result.__dict__, "pdf_note": rendered.note})
-    written = filenames.write_new(directory, target.stem, ".pdf", rendered.pdf)
+    try:
+        written = filenames.write_new(directory, target.stem, ".pdf", rendered.pdf)
+    except OSError as exc:
+        # all or nothing: a retry must find the same names free, not make "(2).xlsx" beside a lone workbook
+        target.unlink(missing_ok=True)
+        raise ExportWriteError(directory / f"{target.stem}.pdf", exc, removed=target) from None
     return ExportResult(**{**result.__dict__, "pdf": written, "pdf_note": rendered.note})
+
+
+class ExportWriteError(OSError):
+    """Writing an exported file failed; names the file (and the workbook removed again, when the PDF
+    could not be written)."""
+
+    def __init__(self, path: Path, cause: OSError, *, removed: Path | None = None) -> None:
+        super().__init__(cause.errno, cause.strerror, str(path))
+        self.path, self.cause, self.removed = path, cause, removed
+
+    def message(self) -> str:
+        text = f"无法写入 {self.path}：{os_reason(self.cause)}"
+        if self.removed is not None:
+            text += f"；已删除本次写入的 {self.removed.name}，未导出任何文件，腾出空间后可重新导出"
+        return text
 
 
 def _issue_table(issues: Sequence[Issue]) -> str:
@@ -323,8 +346,14 @@ def run(
         print(_issue_table(exc.issues), file=err)
         print("请修正后重新导出；如确需导出带错误的申报表，加 --force。", file=err)
         return EXIT_FINDINGS
+    except ExportWriteError as exc:
+        print(f"xlmv export：{exc.message()}", file=err)
+        return EXIT_BAD_INPUT
     except OSError as exc:
-        print(f"xlmv export：无法写入 {outdir}：{exc.strerror or exc}", file=err)
+        where = exc.filename or outdir
+        if Path(where).name.startswith(".") and Path(where).name.endswith(".tmp"):
+            where = str(Path(where).parent)  # our temporary file: the folder is what the user knows
+        print(f"xlmv export：无法写入 {where}：{os_reason(exc)}；未导出", file=err)
         return EXIT_BAD_INPUT
     if result.issues:
         print(
@@ -341,6 +370,9 @@ def run(
     if result.pdf_note and result.pdf is None:
         print(f"未生成 PDF：{result.pdf_note}；工作簿已导出。", file=out)
     if result.pdf_error:
-        print(f"xlmv export：PDF 生成失败：{result.pdf_error}；工作簿已导出。", file=err)
+        print(
+            f"xlmv export：PDF 未生成（{result.workbook.stem}.pdf）：{result.pdf_error}；工作簿已导出。",
+            file=err,
+        )
         return EXIT_BAD_INPUT
     return EXIT_OK

@@ -34,7 +34,8 @@ from xlmv.declaration import Declaration
 from xlmv.exitcodes import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK
 from xlmv.policy import PolicyError, current_policy, load_policy, mismatch
 from xlmv.texttable import render
-from xlmv_workbook.export.canonical import FORMAT, canonical_json, cell_text, verification_code
+from xlmv_workbook.export.canonical import canonical_json, cell_text, verification_code
+from xlmv_workbook.export.document import InvalidDocument, parse_document
 from xlmv_workbook.export.issue import Issue
 from xlmv_workbook.export.submission import CODE_NAME, build_submission, read_embedded
 from xlmv_workbook.xlsx.safety import WorkbookError, open_checks
@@ -100,23 +101,22 @@ def verify_file(path: str | os.PathLike[str]) -> Verification:
         )
     code = verification_code(text)
     try:
-        document = json.loads(text)
-        if not isinstance(document, dict) or document.get("format") != FORMAT:
-            raise ValueError("format")
-    except ValueError:
+        json.loads(text)
+    except (ValueError, RecursionError):
         return Verification(
             os.fspath(path), code, "未知", 0, (Difference("校验数据", "", "嵌入的校验数据已损坏，无法解析"),)
         )
-    tool = str(document.get("tool", {}).get("version", "?"))
-    policy_ref = document.get("policy", {})
-    exported_with = f"xlmv {tool}，政策 {policy_ref.get('id')}@{policy_ref.get('version')}"
+    try:
+        document, valid = parse_document(text)
+    except InvalidDocument as exc:
+        raise WorkbookError(path, f"不是有效的导出文件：{exc}，无法核对") from None
+    tool = valid.tool.version
+    exported_with = f"xlmv {tool}，政策 {valid.policy.id}@{valid.policy.version}"
     current = current_policy()
-    if str(policy_ref.get("id")) != current.id:  # another scheme; a newer version of the same one is compared
-        raise WorkbookError(
-            path, mismatch(f"{policy_ref.get('id')}@{policy_ref.get('version')}", current) or ""
-        )
+    if valid.policy.id != current.id:  # another scheme; a newer version of the same one is compared
+        raise WorkbookError(path, mismatch(f"{valid.policy.id}@{valid.policy.version}", current) or "")
     differences = list(_code_differences(wb, text, document, code))
-    cells: dict[str, dict[str, str]] = document.get("cells", {})
+    cells: dict[str, dict[str, str]] = {name: entry.model_dump() for name, entry in valid.cells.items()}
     differences += _cell_differences(wb, cells)
     recomputed, notes = _recompute(document, cells)
     differences += recomputed

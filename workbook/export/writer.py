@@ -39,6 +39,7 @@ _FORMATS: dict[str, str] = {
 }
 TOP_WRAP = Alignment(horizontal="left", vertical="top", wrap_text=True)
 LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
+MAX_CELL_TEXT = 32_767  # Excel's limit (openpyxl cuts longer text silently; review.sheets has the same)
 _LINE_HEIGHT = 15.0
 _MAX_ROW_HEIGHT = 409.0
 
@@ -50,6 +51,7 @@ class Writer:
     wb: Workbook
     tool_version: str = __version__
     cells: list[NamedCell] = field(default_factory=list)
+    _names: set[str] = field(default_factory=set, repr=False)  # the names in ``cells``: one lookup each
 
     def sheet(self, title: str, widths: dict[str, float]) -> Worksheet:
         ws = self.wb.create_sheet(title)
@@ -72,10 +74,11 @@ class Writer:
         border: bool = True,
         align: Alignment | None = None,
     ) -> None:
-        if any(c.name == name for c in self.cells):
+        if name in self._names:  # a set: a scan of ``cells`` made an export of N products O(N²)
             raise ValueError(f"duplicate defined name {name}")
+        self._names.add(name)
         if span:
-            ws.merge_cells(span)
+            S.merge(ws, span)
             if border:
                 S.border_span(ws, span)
         cell = ws[ref]
@@ -143,7 +146,10 @@ def _written(kind: CellKind, value: object) -> object:
     if value is None or value == "":
         return None
     if kind == "text":
-        return ILLEGAL_CHARACTERS_RE.sub("", str(value)) or None
+        text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+        if len(text) > MAX_CELL_TEXT:  # what the cell can hold, so the cell and the embedded value agree
+            text = text[: MAX_CELL_TEXT - 1] + "…"
+        return text or None
     if kind == "money":
         return to_fen(Decimal(value))  # type: ignore[arg-type]
     return value

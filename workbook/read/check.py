@@ -4,7 +4,8 @@ Each file is read with ``xlmv_workbook.read.reader`` (only input cells; the temp
 never trusted) and assessed with ``xlmv_workbook.read.validate.evaluate``, the same path the Excel macro
 uses. Folders are searched recursively for ``*.xlsx``/``*.xlsm`` as ``xlmv batch`` does (``review.inputs``).
 Output is a Chinese report per file, or with ``--json`` one JSON list with an object per file.
-A file that cannot be read is reported once, on stderr, and the others are still checked.
+A file that cannot be read is reported once, on stderr, and the others are still checked; files are read
+in a worker process, so even a reader that aborts on a crafted file costs only that file.
 
 Exit codes: 0 no errors, 1 some declaration has errors, 2 some file could not be read (or a folder holds
 no workbook).
@@ -12,10 +13,12 @@ no workbook).
 
 from __future__ import annotations
 
+import concurrent.futures as futures
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -243,6 +246,27 @@ def _materials_json(report: FileReport) -> dict[str, object] | None:
 
 # ---------------------------------------------------------------------------------------------- run
 
+KILLED = "读取该文件时处理进程异常退出（文件可能是恶意构造或严重损坏），已跳过"
+
+
+def _checked(paths: Sequence[str | os.PathLike[str]]) -> Iterator[FileReport]:
+    """``check_file`` for every path, in a worker process: a reader library that aborts on a crafted file
+    (or the OOM killer) costs that file, reported as unreadable, and the next file gets a fresh worker."""
+    pool: futures.ProcessPoolExecutor | None = None
+    try:
+        for path in paths:
+            if pool is None:
+                pool = futures.ProcessPoolExecutor(max_workers=1)
+            try:
+                yield pool.submit(check_file, path).result()
+            except BrokenProcessPool:
+                pool.shutdown(wait=True)
+                pool = None
+                yield FileReport(os.fspath(path), error=KILLED)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True)
+
 
 def run(
     paths: Sequence[str | os.PathLike[str]],
@@ -261,8 +285,7 @@ def run(
         print(f"xlmv check：{folder}：文件夹中没有申报表（.xlsx/.xlsm）", file=err)
     reports = []
     shown = 0
-    for path in files:
-        report = check_file(path)
+    for report in _checked(files):
         reports.append(report)
         if report.error is not None:
             out.flush()  # the message lands between the reports it belongs to

@@ -37,8 +37,8 @@ from xlmv.parsing import excel_error_name, is_blank, parse_optional_amount, pars
 from xlmv_workbook.template import layout
 from xlmv_workbook.xlsx.calamine import calamine_book
 from xlmv_workbook.xlsx.cellrefs import cell_index, parse_ref
-from xlmv_workbook.xlsx.safety import WorkbookError, open_checks, parse_xml, stream_part
-from xlmv_workbook.xlsx.sheetscan import UncachedFormula, scan_sheet
+from xlmv_workbook.xlsx.safety import WorkbookError, archive_errors, open_checks, parse_xml, stream_part
+from xlmv_workbook.xlsx.sheetscan import UncachedFormula, bad_shared_string, scan_sheet
 
 __all__ = [
     "INPUT_CLAUSE",
@@ -127,7 +127,7 @@ def read_defined_names(path: str | os.PathLike[str]) -> dict[str, tuple[str, str
     ``name → (sheet, cell)``. Sheet-scoped names, Excel's built-in names and names whose reference is
     not a cell (``#REF!``, constants, several areas) are left out."""
     open_checks(path)
-    with zipfile.ZipFile(path) as zf:
+    with archive_errors(path), zipfile.ZipFile(path) as zf:
         return dict(_read_book_xml(path, zf).names)
 
 
@@ -138,7 +138,7 @@ def read_workbook(path: str | os.PathLike[str]) -> ReadResult:
     """Read a filled template file. Bad values become findings; a file that cannot be read, or that is
     not our template, is a ``WorkbookError``. The file is only read."""
     open_checks(path)
-    with zipfile.ZipFile(path) as zf:
+    with archive_errors(path), zipfile.ZipFile(path) as zf:
         book = _read_book_xml(path, zf)
         wanted_names = [layout.TEMPLATE_ID_NAME, layout.TEMPLATE_VERSION_NAME, layout.POLICY_VERSION_NAME] + [
             f.name for f in (*layout.fields(), *layout.material_file_fields())
@@ -157,7 +157,21 @@ def read_workbook(path: str | os.PathLike[str]) -> ReadResult:
                 f"缺少工作表：{'、'.join(missing_sheets)}（定义名称仍指向它们）；模板可能被改动，请使用原始模板重新填写",
             )
         scans = {s: scan_sheet(path, zf, book.sheets[s], s, cells) for s, cells in wanted.items()}
-    grids = _calamine_grids(path, {s: max(r for r, _ in cells) for s, cells in wanted.items()})
+    try:
+        grids = _calamine_grids(path, {s: max(r for r, _ in cells) for s, cells in wanted.items()})
+    except WorkbookError as exc:
+        if "shared strings" not in exc.problem:
+            raise
+        with archive_errors(path), zipfile.ZipFile(path) as zf:
+            bad = bad_shared_string(path, zf, {s: book.sheets[s] for s in wanted})
+        if bad is None:
+            raise
+        sheet, cell, index, size = bad
+        raise WorkbookError(
+            path,
+            f"工作表“{sheet}”的单元格 {cell} 引用共享字符串第 “{index}” 项，但共享字符串表只有 {size} 项"
+            "（从 0 起编号），文件可能已损坏，请在 Excel 中重新保存",
+        ) from None
 
     def read(name: str) -> object:
         if name not in book.names:

@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 import os
 import sys
+import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -29,7 +30,7 @@ from xlmv_workbook.review import sheets as review
 from xlmv_workbook.review.caps import (
     compute,
 )
-from xlmv_workbook.review.inputs import collect_inputs
+from xlmv_workbook.review.inputs import find_inputs
 from xlmv_workbook.review.ledger import Ledger, LedgerError, read_ledger
 from xlmv_workbook.review.reading import FileOutcome, Issue, read_all
 from xlmv_workbook.review.rows import (
@@ -41,7 +42,7 @@ from xlmv_workbook.review.rows import (
     _summary_row,
     _year_priors,
 )
-from xlmv_workbook.xlsx.roundtrip import excel_lock
+from xlmv_workbook.xlsx.outputs import OutputError, check_output, same_file
 
 __all__ = [
     "BatchError",
@@ -79,16 +80,23 @@ def run_batch(
     jobs: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     policy: Policy | None = None,
+    force: bool = False,
 ) -> BatchResult:
     """Read, recompute and write the review workbook. Raises ``BatchError`` when there is nothing to
-    read and ``OSError`` when the output cannot be written."""
+    read, ``OutputError`` when the output may not be written (an input of this run; an existing file
+    without ``force``; open in an office program; read-only) and ``OSError`` when it cannot be."""
     policy = policy or current_policy()
     target = Path(output)
-    paths = collect_inputs(inputs, exclude=[target])
-    if not paths:
+    found = find_inputs(inputs)
+    paths = found.paths
+    if target.exists() and _is_review_workbook(target):  # an earlier run's output in the input folder
+        paths = [p for p in paths if not same_file(Path(p), target)]
+    check_output(target, inputs=[Path(p) for p in paths], force=force)
+    if not paths and not found.problems:
         raise BatchError("没有找到申报表（.xlsx/.xlsm）：请给出申报表文件或包含申报表的文件夹")
     jobs = jobs or os.cpu_count() or 1
     outcomes = read_all(paths, jobs, None if progress is None else lambda n: progress(n, len(paths)))
+    outcomes += [FileOutcome(folder, error=problem) for folder, problem in found.problems.items()]
     return write_outcomes(outcomes, target, policy=policy, ledger=ledger, allocation=allocation)
 
 
@@ -202,11 +210,20 @@ def _material_rows(outcomes: list[FileOutcome]) -> list[list[object]] | None:
     ]
 
 
+def _is_review_workbook(path: Path) -> bool:
+    """Whether ``path`` is a review workbook ``xlmv batch`` wrote (its settings sheet), not a declaration."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return review.SETTINGS.encode() in zf.read("xl/workbook.xml")
+    except Exception:  # anything unreadable is not one
+        return False
+
+
 class Progress:
     """``\\r已处理 120/1000`` on a stream, at most once per 1% (and at the end)."""
 
     def __init__(self, stream: TextIO) -> None:
-        self.stream, self.shown = stream, -1
+        self.stream, self.shown = getattr(stream, "raw", stream), -1  # its "\r" is meant
 
     def __call__(self, done: int, total: int) -> None:
         step = max(1, total // 100)
@@ -228,6 +245,7 @@ def run(
     progress: bool | None = None,
     out: TextIO | None = None,
     err: TextIO | None = None,
+    force: bool = False,
 ) -> int:
     """The ``xlmv batch`` command: returns the exit code and prints a Chinese summary."""
     out = out or sys.stdout
@@ -238,12 +256,6 @@ def run(
         return EXIT_BAD_INPUT
     if not target.parent.is_dir():
         print(f"xlmv batch：{output}：输出文件夹不存在", file=err)
-        return EXIT_BAD_INPUT
-    if (lock := excel_lock(target)) is not None:
-        print(
-            f"xlmv batch：{output}：该文件正在 Excel 中打开（存在锁文件 {lock.name}），请先关闭后再运行",
-            file=err,
-        )
         return EXIT_BAD_INPUT
     ledger = None
     if ledger_path is not None:
@@ -261,7 +273,11 @@ def run(
             allocation=Allocation(allocation),
             jobs=jobs,
             progress=Progress(err) if show else None,
+            force=force,
         )
+    except OutputError as exc:
+        print(f"xlmv batch：未生成复核汇总：{exc}", file=err)
+        return EXIT_BAD_INPUT
     except BatchError as exc:
         print(f"xlmv batch：{exc}", file=err)
         return EXIT_BAD_INPUT

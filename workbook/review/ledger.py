@@ -5,7 +5,8 @@ The ledger is trusted input that decides caps, so it is read strictly: an ``.xls
 sheet) or a ``.csv`` (UTF-8, with or without BOM, or GB18030 as Excel saves it in China) whose first
 non-empty row holds the headers 统一社会信用代码, 项目名称, 年度, 已获奖励（元） (or a synonym in
 ``HEADERS``; full-width and half-width brackets and blanks do not matter). Every later non-empty row is
-one award. A row that cannot be used (an invalid 统一社会信用代码, a year that is not a year, an amount
+one award. A CSV row with more or fewer fields than the header (an unquoted ``3,000,000``), an unclosed
+quote, an Excel error value (``#REF!``) in a cell and two identical rows are errors too. A row that cannot be used (an invalid 统一社会信用代码, a year that is not a year, an amount
 ``xlmv.parsing.parse_amount`` rejects) is a ``LedgerError`` naming the file and the row: a broken ledger
 must never silently give wrong caps. 项目名称 may be empty for an award that belongs to no project; it then
 counts only towards the enterprise's year.
@@ -22,7 +23,8 @@ import io
 import os
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -31,8 +33,10 @@ from xlmv.errors import InputError
 from xlmv.identifiers import IdentifierError, uscc
 from xlmv.money import ZERO
 from xlmv.parsing import is_blank, parse_amount, plain_text
+from xlmv_workbook.read.reader import _read_book_xml
 from xlmv_workbook.xlsx.calamine import calamine_book
-from xlmv_workbook.xlsx.safety import WorkbookError, open_checks
+from xlmv_workbook.xlsx.safety import WorkbookError, archive_errors, open_checks
+from xlmv_workbook.xlsx.sheetscan import scan_sheet
 
 __all__ = [
     "HEADERS",
@@ -141,24 +145,58 @@ def read_ledger(path: str | os.PathLike[str]) -> Ledger:
     """Read and check a ledger file; any problem is a ``LedgerError`` naming the file (and row)."""
     p = Path(path)
     suffix = p.suffix.lower()
+    errors: Mapping[tuple[int, int], str] = {}
     if suffix in (".xlsx", ".xlsm"):
-        rows = _xlsx_rows(p)
+        rows, errors = _xlsx_rows(p)
     elif suffix == ".csv":
         rows = _csv_rows(p)
     else:
         raise LedgerError(p, "台账文件应为 .xlsx、.xlsm 或 .csv")
-    return Ledger.of(os.fspath(p), _entries(p, rows))
+    entries = _entries(p, rows, errors)
+    _refuse_duplicates(p, entries)
+    return Ledger.of(os.fspath(p), entries)
 
 
-def _xlsx_rows(path: Path) -> list[list[object]]:
+def _refuse_duplicates(path: Path, entries: Sequence[LedgerEntry]) -> None:
+    """Two rows with the same code, project, year and amount: an award entered twice would be counted
+    twice and cut the grant, so an exact duplicate is an error (two real awards of the same amount go in
+    one row with their sum)."""
+    first: dict[tuple[str, str, int, Decimal], int] = {}
+    for e in entries:
+        key = (e.uscc, normalise_name(e.project), e.year, e.amount)
+        if key in first:
+            raise LedgerError(
+                path,
+                f"第 {e.row} 行与第 {first[key]} 行完全相同（同一统一社会信用代码、项目、年度和金额），"
+                "重复的记录会使已获奖励被重复计算；请删除重复的行（如确为两笔奖励，请合并为一行填写合计金额）",
+            )
+        first[key] = e.row
+
+
+class _Everywhere(set[tuple[int, int]]):
+    """Every cell, as the ``wanted`` set of ``scan_sheet``: the ledger's error cells may be anywhere."""
+
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+def _xlsx_rows(path: Path) -> tuple[list[list[object]], dict[tuple[int, int], str]]:
+    """The first sheet's values (calamine) and its error cells (``#REF!`` …, which calamine shows as
+    empty), by 1-based (row, column)."""
     try:
         open_checks(path)
+        with archive_errors(path), zipfile.ZipFile(path) as zf:
+            sheets = _read_book_xml(path, zf).sheets
+            errors = {}
+            if sheets:
+                name, part = next(iter(sheets.items()))
+                errors = scan_sheet(path, zf, part, name, _Everywhere()).errors
     except WorkbookError as exc:
         raise LedgerError(path, exc.problem) from None
     with calamine_book(path, lambda problem: LedgerError(path, problem), "台账") as book:
         if not book.sheet_names:
             raise LedgerError(path, "工作簿中没有工作表")
-        return book.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        return book.get_sheet_by_index(0).to_python(skip_empty_area=False), errors
 
 
 def _csv_rows(path: Path) -> list[list[object]]:
@@ -185,13 +223,58 @@ def _csv_rows(path: Path) -> list[list[object]]:
         raise LedgerError(path, "不是文本文件（含有空字节），台账应为 CSV 或 Excel 工作簿")
     first = text.split("\n", 1)[0]
     delimiter = max((",", "\t", ";", "，"), key=first.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    rows: list[list[object]] = []
+    starts: list[int] = []  # the line each row starts on (a quoted field may span lines)
+    start = 1
     try:
-        return [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+        for row in reader:
+            rows.append(list(row))
+            starts.append(start)
+            start = reader.line_num + 1
     except csv.Error as exc:
-        raise LedgerError(path, f"CSV 格式错误（{exc}）") from None
+        if "end of data" in str(exc):
+            raise LedgerError(
+                path,
+                f"第 {start} 行：引号未闭合（该行有一个以双引号开始的字段，直到文件末尾都没有结束的双引号），"
+                "请检查该行的引号",
+            ) from None
+        raise LedgerError(
+            path, f"第 {start} 行：引号使用有误（{exc}），含逗号的字段应整体用双引号括起"
+        ) from None
+    _refuse_ragged(path, rows, starts, delimiter)
+    return rows
 
 
-def _entries(path: Path, rows: Sequence[Sequence[object]]) -> list[LedgerEntry]:
+def _refuse_ragged(
+    path: Path, rows: Sequence[Sequence[object]], starts: Sequence[int], delimiter: str
+) -> None:
+    """Every row has as many fields as the header: an unquoted ``3,000,000`` splits one amount into three
+    fields and would be read as 3 yuan."""
+    header = next((n for n, r in enumerate(rows) if not all(is_blank(v) for v in r)), None)
+    if header is None:
+        return
+    width = len(rows[header])
+    for n in range(header + 1, len(rows)):
+        row = rows[n]
+        if all(is_blank(v) for v in row) or len(row) == width:
+            continue
+        more = len(row) > width
+        hint = (
+            f'金额中的千位分隔符“{delimiter}”需整个字段加双引号（如 "3,000,000"），或去掉分隔符'
+            if more
+            else "请补齐缺少的字段"
+        )
+        raise LedgerError(
+            path,
+            f"第 {starts[n]} 行有 {len(row)} 个字段，表头有 {width} 个（{'多' if more else '少'}了"
+            f" {abs(len(row) - width)} 个）：{hint}",
+        )
+
+
+def _entries(
+    path: Path, rows: Sequence[Sequence[object]], errors: Mapping[tuple[int, int], str] | None = None
+) -> list[LedgerEntry]:
     header_at = next((n for n, r in enumerate(rows) if not all(is_blank(v) for v in r)), None)
     if header_at is None:
         raise LedgerError(path, f"台账为空：第一行应为表头（{_REQUIRED_SHOWN}）")
@@ -211,9 +294,16 @@ def _entries(path: Path, rows: Sequence[Sequence[object]]) -> list[LedgerEntry]:
         if all(is_blank(v) for v in row):
             continue
 
-        def cell(column: str, row: Sequence[object] = row) -> object:
+        def cell(column: str, row: Sequence[object] = row, n: int = n) -> object:
             index = columns[column]
-            return row[index] if index < len(row) else None
+            value = row[index] if index < len(row) else None
+            if is_blank(value) and errors and (n, index + 1) in errors:
+                raise LedgerError(
+                    path,
+                    f"第 {n} 行：{HEADERS[column][0]}是错误值 {errors[(n, index + 1)]}"
+                    "（如 #REF! 为公式引用的单元格已被删除），请改为数值后重新保存",
+                )
+            return value
 
         try:
             entries.append(

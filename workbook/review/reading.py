@@ -1,8 +1,9 @@
-"""Reading a batch's files in worker processes (``--jobs``; ``1`` reads in this process).
+"""Reading a batch's files in worker processes (``--jobs N``; ``1`` is one worker, never this process).
 
 Each worker returns a small picklable ``FileOutcome``; a file that cannot be read becomes an unreadable
-outcome with its Chinese reason, and a worker process that dies is retried file by file in a fresh
-process, so one bad file never stops the batch."""
+outcome with its Chinese reason, and a worker process that dies (a reader library aborting on a crafted
+file, out of memory) is retried file by file in a fresh process, so one bad file never stops the batch:
+the file that kills its process becomes an error row."""
 
 from __future__ import annotations
 
@@ -193,7 +194,8 @@ def _isolated(path: str) -> FileOutcome:
 def read_all(
     paths: Sequence[str], jobs: int, progress: Callable[[int], None] | None = None
 ) -> list[FileOutcome]:
-    """Every file's outcome, in the order of ``paths``; ``jobs`` worker processes (1: this process)."""
+    """Every file's outcome, in the order of ``paths``; ``jobs`` worker processes (at least one: the
+    reading never runs in this process)."""
     done = 0
 
     def tick(count: int) -> None:
@@ -202,12 +204,9 @@ def read_all(
         if progress is not None:
             progress(done)
 
-    if jobs <= 1 or len(paths) <= 1:
-        outcomes = []
-        for p in paths:
-            outcomes.append(read_one(p))
-            tick(1)
-        return outcomes
+    if not paths:
+        return []
+    jobs = max(1, jobs)  # 1: one worker process, not this one: an abort in a reader costs one file
     size = max(1, min(32, len(paths) // (jobs * 4)))
     chunks = [list(paths[n : n + size]) for n in range(0, len(paths), size)]
     results: dict[int, list[FileOutcome]] = {}

@@ -8,9 +8,13 @@ the sheet and cell, and nothing is written.
 
 from __future__ import annotations
 
+import hashlib
+import io
+import math
 import os
 import sys
 import tempfile
+import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -21,17 +25,34 @@ from openpyxl.utils import get_column_letter
 
 from xlmv.errors import InputError, os_reason
 from xlmv.money import ZERO, format_yuan, to_fen
-from xlmv.parsing import is_blank, parse_optional_amount, parse_optional_date, parse_ratio, plain_text
+from xlmv.parsing import (
+    is_blank,
+    parse_amount,
+    parse_optional_amount,
+    parse_optional_date,
+    parse_ratio,
+    plain_text,
+)
 from xlmv.policy import DEFAULT_POLICY, Policy, current_policy, mismatch
 from xlmv.reward import Allocation
+from xlmv_workbook.read.reader import _read_book_xml
 from xlmv_workbook.review import formulas, restore
 from xlmv_workbook.review import sheets as review
 from xlmv_workbook.review.cached import add_cached_values
-from xlmv_workbook.review.caps import MAX_SHOWN_PROBLEMS, UNREADABLE, RowInput, compute
+from xlmv_workbook.review.caps import (
+    MAX_SHOWN_PROBLEMS,
+    UNREADABLE,
+    RowInput,
+    compute,
+    group_key,
+)
 from xlmv_workbook.review.reviewbooks import OpenpyxlReview, ReviewBook
 from xlmv_workbook.review.sheets import H, snapshot_header
 from xlmv_workbook.xlsx import roundtrip
-from xlmv_workbook.xlsx.safety import WorkbookError, open_checks
+from xlmv_workbook.xlsx.atomic import existing_mode, write_atomically, write_new
+from xlmv_workbook.xlsx.outputs import OutputError, check_output, same_file
+from xlmv_workbook.xlsx.safety import WorkbookError, archive_errors, open_checks
+from xlmv_workbook.xlsx.sheetscan import bad_number, scan_sheet
 
 
 @dataclass
@@ -90,22 +111,34 @@ def _settings(book: ReviewBook) -> dict[str, str]:
     return values
 
 
+_MAX_INT = 9999  # a year or a product's slot
+
+
 def _int(value: object) -> int | None:
+    """A year or slot: a whole number from 0 to 9999 (NaN, infinities and 1e30 are refused)."""
     if is_blank(value):
         return None
     if isinstance(value, bool):
         raise ValueError
-    if isinstance(value, (int, float)) and float(value).is_integer():
-        return int(value)
-    text = str(value).strip()
-    if text.isdigit():
-        return int(text)
-    raise ValueError
+    number: int | None = None
+    if isinstance(value, int) or (isinstance(value, float) and math.isfinite(value) and value.is_integer()):
+        number = int(value)
+    elif (text := str(value).strip()).isascii() and text.isdigit():
+        number = int(text)
+    if number is None or not 0 <= number <= _MAX_INT:
+        raise ValueError
+    return number
 
 
 def _amounts(value: object) -> tuple[Decimal, ...]:
+    """The hidden 申报金额明细 column: amounts separated by ``;``, each a valid amount (finite, not negative,
+    within ``parse_amount``'s bound): the cell is hidden, but a file can hold anything."""
     text = plain_text(value)
-    return tuple(Decimal(part) for part in text.split(";") if part.strip()) if text else ()
+    return (
+        tuple(parse_amount(part.strip(), field=H.AMOUNTS) for part in text.split(";") if part.strip())
+        if text
+        else ()
+    )
 
 
 class _Problems:
@@ -236,6 +269,26 @@ def _read_priors(
     return priors, where, at, last
 
 
+def _refuse_blanked_codes(
+    rows: Sequence[RowInput],
+    sheet_rows: Sequence[int],
+    at: Mapping[str, int],
+    where: Mapping[str, int],
+    problems: _Problems,
+) -> None:
+    """A row whose 统一社会信用代码 is empty, although the batch grouped it under a code (no 按企业汇总 row
+    for the file on its own): the code was cleared after the batch. Recalculating would make the row an
+    enterprise of its own and drop the enterprise's prior award, so it is an error."""
+    for row, number in zip(rows, sheet_rows, strict=True):
+        if row.readable and not row.uscc.strip() and group_key("", row.year, row.source) not in where:
+            problems.add(
+                review.DETAIL,
+                number,
+                at[H.USCC],
+                "统一社会信用代码不能清空（清空后该申报会被当作另一家企业，已获奖励不再计入），请恢复原代码",
+            )
+
+
 def _runs(rows: Sequence[int]) -> list[tuple[int, int]]:
     """Contiguous runs of sheet rows as (first index, count) into ``rows`` (which is ascending)."""
     runs: list[tuple[int, int]] = []
@@ -269,6 +322,7 @@ def recalc_book(book: ReviewBook, *, write: bool = True) -> RecalcSummary:
     problems = _Problems(book)
     rows, sheet_rows, at = _read_rows(book, policy, problems)
     priors, where, summary_at, last = _read_priors(book, problems)
+    _refuse_blanked_codes(rows, sheet_rows, at, where, problems)
     problems.raise_any()
     results, groups = compute(policy, rows, priors, allocation)
 
@@ -404,26 +458,61 @@ class RecalcReport:
 
 
 def _refuse_locked(path: Path) -> None:
-    lock = roundtrip.excel_lock(path)
+    lock = roundtrip.office_lock(path)
     if lock is not None:
+        raise WorkbookError(path, roundtrip.lock_message(lock))
+
+
+@dataclass(frozen=True)
+class _Stamp:
+    """What the file was when recalc read it: a change by anyone else since shows in one of these."""
+
+    size: int
+    mtime_ns: int
+    sha256: str
+
+    @classmethod
+    def of(cls, path: Path) -> _Stamp:
+        info = path.stat()
+        return cls(info.st_size, info.st_mtime_ns, hashlib.sha256(path.read_bytes()).hexdigest())
+
+
+def _refuse_changed(path: Path, stamp: _Stamp) -> None:
+    try:
+        changed = _Stamp.of(path) != stamp
+    except OSError:
+        changed = True
+    if changed:
         raise WorkbookError(
-            path, f"该文件正在 Excel 中打开（存在锁文件 {lock.name}），请先在 Excel 中保存并关闭后再重算"
+            path,
+            "重算期间该文件被修改（可能有同事同时保存了它），为免覆盖他人的修改，未写入任何文件；"
+            "请待对方保存并关闭后重新运行 xlmv recalc",
         )
 
 
-def recalc_file(path: str | os.PathLike[str], output: str | os.PathLike[str] | None = None) -> RecalcReport:
-    """Recalculate a review workbook file: over itself when the round trip is provably lossless (see
-    ``roundtrip``), else into ``<name>-重算.xlsx`` beside it; to ``output`` when given (the original is
-    then only read). Raises ``WorkbookError`` (naming the file, and the cell) when it cannot."""
-    source = Path(path)
-    open_checks(source)
-    if source.suffix.lower() not in (".xlsx", ".xlsm"):
-        raise WorkbookError(source, "复核汇总表应为 .xlsx 或 .xlsm 工作簿")
-    target = Path(output) if output is not None else source
-    in_place = target.resolve() == source.resolve()
-    if target.suffix.lower() != source.suffix.lower():
-        raise WorkbookError(target, f"输出文件的扩展名应与原文件相同（{source.suffix}）")
-    _refuse_locked(source if in_place else target)
+MAX_REVIEW_CELLS = 5_000_000
+"""The largest sheet area (rows × columns, empty cells included) openpyxl is asked to load: a review of
+100,000 products is about 2 million cells."""
+
+
+def _prescan(source: Path) -> None:
+    """Every worksheet streamed before openpyxl loads the file: a cell reference outside Excel's grid
+    (``B99999999``) or a far-away cell would make openpyxl walk millions of empty rows, and a number cell
+    holding ``NaN`` or ``INF`` would make it refuse the file without naming the cell."""
+    with archive_errors(source), zipfile.ZipFile(source) as zf:
+        for sheet, part in _read_book_xml(source, zf).sheets.items():
+            if part in zf.namelist():
+                scan_sheet(source, zf, part, sheet, set(), limit=MAX_REVIEW_CELLS, every_cell=True)
+                if (bad := bad_number(source, zf, part)) is not None:
+                    raise WorkbookError(
+                        source,
+                        f"无法重算，请先修正：{sheet}!{bad[0]}：数值“{bad[1]}”无效（应为有限的数，不能是 NaN 或无穷大）",
+                    )
+
+
+def _recalculated(source: Path) -> tuple[bytes, RecalcSummary, list[str]]:
+    """The recalculated workbook's bytes, what was done, and why it cannot go
+    over the original (empty: it can)."""
     lost = roundtrip.unsupported_parts(source)
     try:
         workbook = roundtrip.load(source)
@@ -432,28 +521,87 @@ def recalc_file(path: str | os.PathLike[str], output: str | os.PathLike[str] | N
             source, f"无法打开工作簿（{type(exc).__name__}），文件可能已损坏，请在 Excel 中重新保存"
         ) from None
     summary = recalc_book(OpenpyxlReview(workbook, source))
-    fd, temp = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=source.suffix, dir=target.parent)
-    os.close(fd)
+    buffer = io.BytesIO()
+    workbook.save(buffer)  # in memory: a full disk fails in the write, not in openpyxl's ZIP writer
+    data = buffer.getvalue()
+    with tempfile.TemporaryDirectory(prefix="xlmv-recalc-") as scratch:
+        copy = Path(scratch) / f"copy{source.suffix}"
+        copy.write_bytes(data)
+        add_cached_values(copy, summary.cached)  # the formulas' results, for readers that do not recalculate
+        data = copy.read_bytes()
+        reasons = lost or roundtrip.differences(source, copy, summary.written)
+    return data, summary, reasons
+
+
+def recalc_file(
+    path: str | os.PathLike[str], output: str | os.PathLike[str] | None = None, *, force: bool = False
+) -> RecalcReport:
+    """Recalculate a review workbook file: over itself when the round trip is provably lossless (see
+    ``roundtrip``), else into a new ``<name>-重算.xlsx`` (``<name>-重算 (2).xlsx`` … : an earlier copy holds
+    reviewers' edits and is never replaced) beside it; to ``output`` when given (the original is then only
+    read; an existing ``output`` only with ``force``).
+
+    Shared-drive rules: a workbook open in Excel, WPS or LibreOffice (lock file) or read-only is refused;
+    the file must be unchanged (size, modification time, SHA-256) from when it was read until the write,
+    else nothing is written; an in-place write keeps the file's mode. Raises ``WorkbookError`` (naming the
+    file, and the cell) when it cannot."""
+    source = Path(path)
+    open_checks(source)
+    if source.suffix.lower() not in (".xlsx", ".xlsm"):
+        raise WorkbookError(source, "复核汇总表应为 .xlsx 或 .xlsm 工作簿")
+    _prescan(source)
+    target = Path(output) if output is not None else source
+    in_place = same_file(target, source)
+    if target.suffix.lower() != source.suffix.lower():
+        raise WorkbookError(target, f"输出文件的扩展名应与原文件相同（{source.suffix}）")
+    _refuse_locked(source)
+    if in_place:
+        try:
+            existing_mode(source)
+        except PermissionError:
+            raise WorkbookError(
+                source, "文件为只读，已拒绝改写（如需重算，请先取消只读属性，或用 -o 另存）"
+            ) from None
+    else:
+        try:
+            check_output(target, inputs=[source], force=force)
+        except OutputError as exc:
+            raise WorkbookError(target, str(exc).removeprefix(f"{target}：")) from None
+    stamp = _Stamp.of(source)
     try:
-        workbook.save(temp)
-        add_cached_values(temp, summary.cached)
-        reasons = lost or roundtrip.differences(source, temp, summary.written)
-        if in_place and reasons:
-            target = source.with_name(f"{source.stem}-重算{source.suffix}")
-            _refuse_locked(target)
-            in_place = False
-        os.replace(temp, target)
-    finally:
-        Path(temp).unlink(missing_ok=True)
+        data, summary, reasons = _recalculated(source)
+    except Exception:  # half a file saved by someone else meanwhile reads as corrupt: say what happened
+        _refuse_changed(source, stamp)
+        raise
+    _refuse_changed(source, stamp)
+    if in_place and not reasons:
+        write_atomically(source, data)  # keeps the file's mode
+    elif in_place:
+        _refuse_locked(source.with_name(f"{source.stem}-重算{source.suffix}"))
+        target = write_new(source.parent, f"{source.stem}-重算", source.suffix, data)
+        in_place = False
+    elif force:
+        write_atomically(target, data)
+    else:
+        target = write_new(
+            target.parent, target.stem, target.suffix, data
+        )  # the name was free: checked above
     return RecalcReport(source, target, in_place, reasons, summary)
 
 
-def run(path: str, output: str | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
+def run(
+    path: str,
+    output: str | None = None,
+    *,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    force: bool = False,
+) -> int:
     """The ``xlmv recalc`` command: 0 written, 2 could not recalculate (the message says why)."""
     out = out or sys.stdout
     err = err or sys.stderr
     try:
-        report = recalc_file(path, output)
+        report = recalc_file(path, output, force=force)
     except WorkbookError as exc:
         print(f"xlmv recalc：{exc}", file=err)
         return 2

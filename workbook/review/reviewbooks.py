@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, Protocol
 
+from openpyxl.cell.rich_text import CellRichText
+
 from xlmv_workbook.read.books import xlwings_source
 from xlmv_workbook.review import sheets as review
 
@@ -53,7 +55,10 @@ class OpenpyxlReview:
 
     def read_sheet(self, sheet: str) -> list[list[object]]:
         ws = self.workbook[sheet]
-        return [list(row) for row in ws.iter_rows(values_only=True)]
+        return [
+            [str(v) if isinstance(v, CellRichText) else v for v in row]
+            for row in ws.iter_rows(values_only=True)
+        ]
 
     def read_formulas(self, sheet: str) -> list[list[object]]:
         return self.read_sheet(sheet)  # loaded with formulas, not cached values

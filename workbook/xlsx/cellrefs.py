@@ -11,6 +11,9 @@ _REF_RE = re.compile(
     r"(?::\$?[A-Za-z]{1,3}\$?[0-9]{1,7})?"
 )
 _CELL_RE = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
+MAX_ROW = 1_048_576
+MAX_COL = 16_384
+"""Excel's grid: a reference outside it is not a cell (a crafted file may still write one)."""
 
 
 @functools.lru_cache(maxsize=1 << 14)  # the same references recur in every file of a batch
@@ -24,14 +27,21 @@ def parse_ref(text: str) -> tuple[str, str] | None:
     if match is None:
         return None
     sheet = match["quoted"].replace("''", "'") if match["quoted"] is not None else match["plain"]
-    return sheet, f"{match['col'].upper()}{int(match['row'])}"
+    cell = f"{match['col'].upper()}{int(match['row'])}"
+    return (sheet, cell) if _in_grid(cell) else None
+
+
+def _in_grid(cell: str) -> bool:
+    row, column = cell_index(cell)
+    return 1 <= row <= MAX_ROW and column <= MAX_COL
 
 
 @functools.lru_cache(maxsize=1 << 16)
-def position(ref: str | None) -> tuple[int, int] | None:
-    """``cell_index`` for a cell's ``r`` attribute, None when absent or not a plain reference (cached:
-    every file of a batch has the same cells)."""
-    return cell_index(ref) if ref is not None and _CELL_RE.fullmatch(ref) else None
+def position(ref: str) -> tuple[int, int] | None:
+    """``cell_index`` for a cell's ``r`` attribute; None when it is not a plain reference inside Excel's
+    grid (``B99999999``, ``ZZZZ1``, ``A0``, empty): the caller must refuse it, since a reader that did
+    not bound it might allocate rows up to it (cached: every file of a batch has the same cells)."""
+    return cell_index(ref) if _CELL_RE.fullmatch(ref) and _in_grid(ref) else None
 
 
 @functools.lru_cache(maxsize=1 << 16)

@@ -9,16 +9,19 @@ not. The rule: a workbook is written over itself only when
    an extension list (``<extLst>``: data validations referring to other sheets, data bars, sparklines),
    checked on the part names and bytes before anything is loaded; and
 2. after the change, the saved copy reloaded and the original reloaded are equal in everything
-   ``differences`` compares, except the cells that were meant to change: the sheet list and
+   ``differences`` compares, except the cells that were meant to change: the workbook's file-sharing
+   settings (read-only recommended) and every ``extLst`` extension (from the XML), the sheet list and
    visibility, defined names, every cell's value, formula, number format, font, fill, border,
-   alignment and protection, comments, merged cells, column widths and row heights, hidden rows and
+   alignment and protection, rich-text runs (loaded with ``rich_text=True``, so a save keeps them),
+   comments, merged cells, column widths and row heights, hidden rows and
    columns, frozen panes, filters, print titles and page setup, conditional formats and data
    validations.
 
 What openpyxl drops and Excel recreates on its own is accepted: the calculation chain, the printer
 driver's settings (paper, orientation and fit-to-width stay in the sheet) and cached formula results.
 
-A workbook is open in Excel when its owner file ``~$<name>`` sits beside it; ``excel_lock`` finds it.
+A workbook is open in Excel or WPS when the owner file ``~$<name>`` sits beside it, in LibreOffice when
+``.~lock.<name>#`` does; ``office_lock`` finds either.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import os
 import re
 import warnings
 import zipfile
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -34,7 +38,7 @@ from typing import Any
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-__all__ = ["differences", "excel_lock", "load", "unsupported_parts"]
+__all__ = ["differences", "excel_lock", "load", "lock_message", "office_lock", "unsupported_parts"]
 
 MAX_SHOWN = 8
 
@@ -61,14 +65,26 @@ _VML_CONTROL = re.compile(rb'ObjectType\s*=\s*"(?!Note")')
 _EXT_LIST = re.compile(rb"<(?:\w+:)?extLst[\s>]")
 
 
-def excel_lock(path: Path) -> Path | None:
-    """Excel's owner file for ``path`` (``~$name``; for long names Excel drops the first two
-    characters), when it exists: the workbook is open in Excel."""
-    for name in (f"~${path.name}", f"~${path.name[2:]}"):
+def office_lock(path: Path) -> Path | None:
+    """The lock file an office program keeps beside ``path`` while the workbook is open, when it exists:
+    Excel's and WPS's owner file ``~$name`` (for long names Excel drops the first two characters) and
+    LibreOffice's ``.~lock.name#``."""
+    names = (f"~${path.name}", f"~${path.name[2:]}", f".~lock.{path.name}#")
+    for name in names:
         lock = path.parent / name
-        if len(name) > 2 and lock.exists():
+        if len(name) > 2 and name != "~$" and lock.exists():
             return lock
     return None
+
+
+excel_lock = office_lock  # the earlier name
+
+
+def lock_message(lock: Path) -> str:
+    """Chinese: the file is open in an office program (naming the lock file)."""
+    if lock.name.startswith(".~lock."):
+        return f"该文件正在 LibreOffice 中打开（存在锁文件 {lock.name}），请先保存并关闭后再运行"
+    return f"该文件正在 Excel 中打开（或在 WPS 中；存在锁文件 {lock.name}），请先保存并关闭后再运行"
 
 
 def unsupported_parts(path: str | os.PathLike[str]) -> list[str]:
@@ -92,11 +108,36 @@ def unsupported_parts(path: str | os.PathLike[str]) -> list[str]:
 
 
 def load(path: str | os.PathLike[str]) -> Any:
-    """The workbook as openpyxl reads it, formulas as text (VBA kept for ``.xlsm``). openpyxl's warnings
-    about what it drops are silenced: ``unsupported_parts`` reports those losses in Chinese."""
+    """The workbook as openpyxl reads it, formulas as text, rich-text runs kept (VBA kept for ``.xlsm``).
+    openpyxl's warnings about what it drops are silenced: ``unsupported_parts`` reports those losses in
+    Chinese."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        return load_workbook(path, keep_vba=Path(path).suffix.lower() == ".xlsm")
+        return load_workbook(path, keep_vba=Path(path).suffix.lower() == ".xlsm", rich_text=True)
+
+
+_FILE_SHARING = re.compile(rb"<(?:\w+:)?fileSharing\b([^>]*)>")
+_ATTRIBUTE = re.compile(rb'([\w:]+)\s*=\s*"([^"]*)"')
+_EXT_URI = re.compile(rb'<(?:\w+:)?ext\b[^>]*?\buri\s*=\s*"([^"]+)"')
+
+
+def _package_facts(
+    path: str | os.PathLike[str],
+) -> tuple[tuple[tuple[bytes, bytes], ...] | None, Counter[bytes]]:
+    """What openpyxl's object model does not show, from the XML itself: the workbook's file-sharing
+    settings (read-only recommended, write-reservation password) and every extension (``<ext uri=…>``
+    in any ``extLst``) by its URI."""
+    sharing: tuple[tuple[bytes, bytes], ...] | None = None
+    extensions: Counter[bytes] = Counter()
+    with zipfile.ZipFile(path) as zf:
+        for name in zf.namelist():
+            if not name.lower().endswith(".xml"):
+                continue
+            data = zf.read(name)
+            if name == "xl/workbook.xml" and (found := _FILE_SHARING.search(data)):
+                sharing = tuple(sorted(_ATTRIBUTE.findall(found[1])))
+            extensions.update(_EXT_URI.findall(data))
+    return sharing, extensions
 
 
 def _cell_style(workbook: Any, cell: Any) -> tuple[object, ...]:
@@ -177,13 +218,20 @@ def differences(
     """Where ``saved`` differs from ``original`` (both reloaded from disk), outside the ``changed`` cells
     (sheet, row, column; their value and number format may differ). Chinese, at most ``MAX_SHOWN``."""
     allowed = set(changed)
-    a, b = load(original), load(saved)
-    styles = _Styles(a, b)
     found: list[str] = []
 
     def differ(what: str) -> bool:
         found.append(what)
         return len(found) >= MAX_SHOWN
+
+    sharing_a, extensions_a = _package_facts(original)
+    sharing_b, extensions_b = _package_facts(saved)
+    if sharing_a != sharing_b:
+        differ("工作簿的文件共享设置（如“建议只读打开”）")
+    if extensions_a - extensions_b:
+        differ(f"扩展内容（extLst，{sum((extensions_a - extensions_b).values())} 项）")
+    a, b = load(original), load(saved)
+    styles = _Styles(a, b)
 
     if a.sheetnames != b.sheetnames:
         return ["工作表列表不同"]

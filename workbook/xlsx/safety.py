@@ -14,6 +14,7 @@ defusedxml sets to refuse DTDs and entities.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import struct
 import xml.parsers.expat as expat
@@ -28,12 +29,15 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml.ElementTree as DefusedET
 from defusedxml import DefusedXmlException
 
+from xlmv.errors import os_reason
+
 __all__ = [
     "DEFAULT_LIMITS",
     "OLE2_SIGNATURE",
     "StopParsing",
     "WorkbookError",
     "ZipLimits",
+    "archive_errors",
     "check_zip_package",
     "iter_xml",
     "open_checks",
@@ -72,6 +76,12 @@ class ZipLimits:
 DEFAULT_LIMITS = ZipLimits()
 
 
+_UNSUPPORTED_VERSION = (
+    "压缩包声明需要不受支持的 ZIP 版本才能解压（Excel 不会这样保存），"
+    "文件可能是恶意构造或已损坏，请在 Excel 中重新保存"
+)
+
+
 def _mib(size: int) -> str:
     return f"{size / (1024 * 1024):.0f} MB"
 
@@ -93,7 +103,7 @@ def open_checks(path: str | os.PathLike[str], limits: ZipLimits = DEFAULT_LIMITS
             fh.seek(0, os.SEEK_END)
             size = fh.tell()
     except OSError as exc:
-        raise WorkbookError(path, f"无法读取文件：{exc.strerror or exc}") from None
+        raise WorkbookError(path, f"无法读取文件：{os_reason(exc)}") from None
     if size == 0:
         raise WorkbookError(path, "文件为空（0 字节），可能未保存完成，请重新保存后再试")
     suffix = p.suffix.lower()
@@ -124,8 +134,10 @@ def open_checks(path: str | os.PathLike[str], limits: ZipLimits = DEFAULT_LIMITS
                     _verify_entry(path, raw, info)
     except zipfile.BadZipFile as exc:
         raise WorkbookError(path, f"文件已损坏（ZIP 结构无效：{exc}），请重新保存或重新获取该文件") from None
+    except NotImplementedError:  # zipfile: an entry needs a ZIP version it cannot extract
+        raise WorkbookError(path, _UNSUPPORTED_VERSION) from None
     except OSError as exc:
-        raise WorkbookError(path, f"无法读取文件：{exc.strerror or exc}") from None
+        raise WorkbookError(path, f"无法读取文件：{os_reason(exc)}") from None
 
 
 def _check_directory(path: str | os.PathLike[str], infos: list[zipfile.ZipInfo], limits: ZipLimits) -> None:
@@ -135,6 +147,8 @@ def _check_directory(path: str | os.PathLike[str], infos: list[zipfile.ZipInfo],
         )
     total = 0
     for info in infos:
+        if info.extract_version > zipfile.MAX_EXTRACT_VERSION:
+            raise WorkbookError(path, f"{_UNSUPPORTED_VERSION}（条目 {info.filename}）")
         if info.flag_bits & 0x1:
             raise WorkbookError(path, f"压缩包条目 {info.filename} 已加密，请去除密码后重新保存为 .xlsx")
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
@@ -251,6 +265,35 @@ class _Prolog:
         self.feed(b"", final=True)
         if not self.done:
             raise WorkbookError(self.path, f"部件 {self.part} 不是有效的 XML（没有根元素），文件可能已损坏")
+
+
+@contextlib.contextmanager
+def archive_errors(path: str | os.PathLike[str]) -> Iterator[None]:
+    """Any exception the ZIP or XML layers raise while a file is read becomes a ``WorkbookError`` that
+    names the file (``无法读取…``): ``zipfile`` alone raises ``BadZipFile``, ``NotImplementedError``
+    (an unsupported ZIP version or compression), ``EOFError``, ``RuntimeError`` (encryption) and
+    ``zlib.error``, expat its ``ExpatError``."""
+    try:
+        yield
+    except WorkbookError:
+        raise
+    except OSError as exc:
+        raise WorkbookError(path, f"无法读取文件：{os_reason(exc)}") from None
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        NotImplementedError,
+        EOFError,
+        RuntimeError,
+        zlib.error,
+        expat.ExpatError,
+        ParseError,
+        UnicodeError,
+        KeyError,
+    ) as exc:
+        raise WorkbookError(
+            path, f"文件结构已损坏或使用了不支持的格式（{type(exc).__name__}），请在 Excel 中重新保存"
+        ) from None
 
 
 # ------------------------------------------------------------------------------------------------ XML

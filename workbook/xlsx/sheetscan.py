@@ -7,14 +7,17 @@ The scan streams the part through expat with start-tag callbacks only; no elemen
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import zipfile
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from xlmv_workbook.xlsx.cellrefs import position
-from xlmv_workbook.xlsx.safety import WorkbookError, stream_part
+from openpyxl.utils import get_column_letter
+
+from xlmv_workbook.xlsx.cellrefs import MAX_COL, MAX_ROW, position
+from xlmv_workbook.xlsx.safety import StopParsing, WorkbookError, stream_part
 
 MAX_SHEET_CELLS = 2_000_000
 
@@ -49,16 +52,26 @@ def _cells_end(data: bytes) -> int:
     return last.end()
 
 
-def _row_number(text: str | None, previous: int) -> int:
-    return (
-        int(text)
-        if text is not None and text.isascii() and text.isdigit() and len(text) <= 7
-        else previous + 1
-    )
+def _row_number(text: str | None, previous: int) -> int | None:
+    """A ``<row r=…>`` number (the next row when absent); None when it is not a row of Excel's grid."""
+    if text is None:
+        number = previous + 1
+    elif text.isascii() and text.isdigit() and len(text) <= 7:
+        number = int(text)
+    else:
+        return None
+    return number if 1 <= number <= MAX_ROW else None
 
 
 def scan_sheet(
-    path: str | os.PathLike[str], zf: zipfile.ZipFile, part: str, sheet: str, wanted: set[tuple[int, int]]
+    path: str | os.PathLike[str],
+    zf: zipfile.ZipFile,
+    part: str,
+    sheet: str,
+    wanted: set[tuple[int, int]],
+    *,
+    limit: int = MAX_SHEET_CELLS,
+    every_cell: bool = False,
 ) -> _SheetScan:
     """One streaming pass over a worksheet's cells: its used area (so calamine is never asked to
     allocate a huge sparse sheet densely), and, at the wanted cells, error values (calamine shows them
@@ -66,9 +79,13 @@ def scan_sheet(
 
     Expat start-tag callbacks only (a cell ends where the next cell or row starts): every cell with a
     ``<v>`` or ``<is>``, even an empty one, counts towards the used area; text is kept only for the
-    wanted cells."""
+    wanted cells. Every cell and row reference must lie inside Excel's grid (a reference this scan
+    could not place would escape the used-area bound), and a used area over ``MAX_SHEET_CELLS`` is
+    refused with its real extent (the scan goes on to the end to find it). ``limit`` replaces that bound;
+    ``every_cell`` counts cells without a value too (openpyxl allocates a styled empty cell as well)."""
     scan = _SheetScan()
     row_no = col_no = max_row = max_col = 0
+    too_large = False
     cell: tuple[int, int] = (0, 0)
     cell_type: str | None = None
     watched = in_is = False
@@ -85,11 +102,10 @@ def scan_sheet(
             scan.uncached[cell] = "".join(formula)
 
     def has_value() -> None:
-        nonlocal max_row, max_col
+        nonlocal max_row, max_col, too_large
         if row_no > max_row or col_no > max_col:
             max_row, max_col = max(max_row, row_no), max(max_col, col_no)
-            if max_row * max_col > MAX_SHEET_CELLS:
-                raise _too_large(path, sheet, row_no, col_no)
+            too_large = too_large or max_row * max_col > limit
 
     def start(name: str, attrs: dict[str, str]) -> None:
         nonlocal row_no, col_no, cell, cell_type, watched, in_is, value, formula, collecting
@@ -99,15 +115,17 @@ def scan_sheet(
             if watched:
                 finish()
             ref = attrs.get("r")
-            position = position_of(ref)
-            if position is not None:
-                row_no, col_no = position
-            elif ref is not None:  # calamine would size the sheet by it (an 8-digit row aborts it)
-                raise _bad_ref(path, sheet, ref)
-            else:
+            if ref is None:
                 col_no += 1
-            if row_no > _EXCEL_ROWS or col_no > _EXCEL_COLUMNS:
-                raise _bad_ref(path, sheet, ref or f"第 {row_no} 行第 {col_no} 列")
+                if col_no > MAX_COL:
+                    raise _bad_reference(path, sheet, f"第 {row_no} 行的第 {col_no} 个单元格")
+            else:
+                position = position_of(ref)
+                if position is None:
+                    raise _bad_reference(path, sheet, f"单元格引用“{ref}”")
+                row_no, col_no = position
+            if every_cell:
+                has_value()
             in_is = False
             collecting = None
             watched = (row_no, col_no) in wanted
@@ -132,10 +150,10 @@ def scan_sheet(
                 finish()
             watched = False
             collecting = None
-            number = attrs.get("r")
-            if number is not None and not (number.isascii() and number.isdigit() and 0 < len(number) <= 7):
-                raise _bad_ref(path, sheet, number)
-            row_no, col_no = _row_number(number, row_no), 0
+            number = _row_number(attrs.get("r"), row_no)
+            if number is None:
+                raise _bad_reference(path, sheet, f"行号“{attrs.get('r', '')}”")
+            row_no, col_no = number, 0
         else:
             collecting = None
 
@@ -146,30 +164,122 @@ def scan_sheet(
     stream_part(path, zf, part, start, None, text, cut=_cells_end)
     if watched:
         finish()
+    if too_large:
+        raise _too_large(path, sheet, max_row, max_col, limit)
     scan.max_row, scan.max_col = max_row, max_col
     return scan
 
 
-_EXCEL_ROWS, _EXCEL_COLUMNS = 1048576, 16384
-
-
-def _bad_ref(path: str | os.PathLike[str], sheet: str, ref: str) -> WorkbookError:
+def _bad_reference(path: str | os.PathLike[str], sheet: str, what: str) -> WorkbookError:
     return WorkbookError(
         path,
-        f"工作表“{sheet}”中的单元格引用 {ref} 无效（格式不对，或超出 Excel 的 1048576 行、16384 列），文件可能已损坏；"
-        "请在 Excel 中打开后另存，或使用原始模板重新填写",
+        f"工作表“{sheet}”中的{what}超出 Excel 的范围（最多 {MAX_ROW} 行、{MAX_COL} 列）或不是有效的引用，"
+        "文件可能是恶意构造或已损坏，已拒绝读取",
     )
 
 
-def _too_large(path: str | os.PathLike[str], sheet: str, row: int, col: int) -> WorkbookError:
+def _too_large(
+    path: str | os.PathLike[str], sheet: str, rows: int, columns: int, limit: int
+) -> WorkbookError:
+    extent = f"A1:{get_column_letter(columns)}{rows}"
     return WorkbookError(
         path,
-        f"工作表“{sheet}”的已用区域过大（有内容的单元格远至第 {row} 行第 {col} 列），请删除远处单元格中的多余内容后重新保存",
+        f"工作表“{sheet}”的已用区域过大：有内容的单元格占 {extent}（{rows} 行 × {columns} 列），"
+        f"超过可处理的 {limit} 个单元格；请删除远处单元格中的多余内容后重新保存",
     )
 
 
-def _bad_ref(path: str | os.PathLike[str], sheet: str, ref: str) -> WorkbookError:
-    return WorkbookError(
-        path,
-        f"工作表“{sheet}”中有无效的单元格或行号 {ref[:20]!r}（超出 Excel 的范围），文件可能已损坏，请在 Excel 中重新保存",
-    )
+def shared_string_count(path: str | os.PathLike[str], zf: zipfile.ZipFile) -> int:
+    """How many entries the shared-string table holds (0 when there is none)."""
+    part = "xl/sharedStrings.xml"
+    if part not in zf.namelist():
+        return 0
+    count = 0
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        nonlocal count
+        if name.rpartition(":")[2] == "si":
+            count += 1
+
+    stream_part(path, zf, part, start, None, lambda data: None)
+    return count
+
+
+def _first_bad_index(
+    path: str | os.PathLike[str], zf: zipfile.ZipFile, part: str, size: int
+) -> tuple[str, str] | None:
+    found: list[tuple[str, str]] = []
+    ref, shared = "", False
+    collected: list[str] | None = None
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        nonlocal ref, shared, collected
+        local = name.rpartition(":")[2]
+        if local == "c":
+            ref, shared, collected = attrs.get("r", ""), attrs.get("t") == "s", None
+        elif local == "v" and shared:
+            collected = []
+
+    def end(name: str) -> None:
+        nonlocal collected
+        if collected is not None and name.rpartition(":")[2] == "v":
+            written = "".join(collected).strip()
+            if not (written.isascii() and written.isdigit() and int(written) < size):
+                found.append((ref, written))
+                raise StopParsing
+            collected = None
+
+    def text(data: str) -> None:
+        if collected is not None:
+            collected.append(data)
+
+    stream_part(path, zf, part, start, end, text)
+    return found[0] if found else None
+
+
+def bad_shared_string(
+    path: str | os.PathLike[str], zf: zipfile.ZipFile, parts: dict[str, str]
+) -> tuple[str, str, str, int] | None:
+    """The first cell (sheet, cell, index as written, table size) of the worksheets ``parts`` (sheet name →
+    part) whose shared-string index is not in the table: calamine names no cell when it meets one."""
+    size = shared_string_count(path, zf)
+    for sheet, part in parts.items():
+        if (bad := _first_bad_index(path, zf, part, size)) is not None:
+            return sheet, bad[0], bad[1], size
+    return None
+
+
+def bad_number(path: str | os.PathLike[str], zf: zipfile.ZipFile, part: str) -> tuple[str, str] | None:
+    """The first number cell (no ``t`` or ``t="n"``) whose ``<v>`` is not a finite number, as (cell, text):
+    openpyxl refuses the whole workbook on ``NaN`` or ``INF`` without naming the cell."""
+    found: list[tuple[str, str]] = []
+    ref, numeric = "", False
+    collected: list[str] | None = None
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        nonlocal ref, numeric, collected
+        local = name.rpartition(":")[2]
+        if local == "c":
+            ref, numeric, collected = attrs.get("r", ""), attrs.get("t", "n") == "n", None
+        elif local == "v" and numeric:
+            collected = []
+
+    def end(name: str) -> None:
+        nonlocal collected
+        if collected is not None and name.rpartition(":")[2] == "v":
+            written = "".join(collected).strip()
+            try:
+                finite = math.isfinite(float(written)) if written else True
+            except ValueError:
+                finite = False
+            if not finite:
+                found.append((ref, written))
+                raise StopParsing
+            collected = None
+
+    def text(data: str) -> None:
+        if collected is not None:
+            collected.append(data)
+
+    stream_part(path, zf, part, start, end, text)
+    return found[0] if found else None

@@ -9,6 +9,7 @@ import re
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xlmv.linebreak import display_width
@@ -34,6 +35,14 @@ WRAP = Alignment(wrap_text=True, vertical="center")
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 
+def merge(ws: Worksheet, span: str) -> None:
+    """``ws.merge_cells(span)`` without openpyxl's scan of every range merged so far (O(n) per merge, so
+    O(n²) for a sheet): the writers never merge overlapping ranges."""
+    merged = MergedCellRange(ws, span)
+    ws.merged_cells.ranges.add(merged)
+    ws._clean_merge_range(merged)  # the covered cells become MergedCells, as merge_cells does
+
+
 def font(bold: bool = False, size: float = 10.5, color: str = "FF000000") -> Font:
     return Font(name=FONT_NAME, bold=bold, size=size, color=color)
 
@@ -43,7 +52,7 @@ def fill(color: str) -> PatternFill:
 
 
 def title(ws: Worksheet, ref: str, text: str, span: str) -> None:
-    ws.merge_cells(span)
+    merge(ws, span)
     cell = ws[ref]
     cell.value = text
     cell.font = font(bold=True, size=16)
@@ -53,7 +62,7 @@ def title(ws: Worksheet, ref: str, text: str, span: str) -> None:
 def header(ws: Worksheet, ref: str, text: str, span: str | None = None) -> Cell:
     """A dark section header."""
     if span:
-        ws.merge_cells(span)
+        merge(ws, span)
     cell = ws[ref]
     cell.value = text
     cell.font = font(bold=True, color="FFFFFFFF")
@@ -64,7 +73,7 @@ def header(ws: Worksheet, ref: str, text: str, span: str | None = None) -> Cell:
 
 def label(ws: Worksheet, ref: str, text: str, span: str | None = None) -> Cell:
     if span:
-        ws.merge_cells(span)
+        merge(ws, span)
     cell = ws[ref]
     cell.value = text
     cell.font = font(bold=True)
@@ -76,7 +85,7 @@ def label(ws: Worksheet, ref: str, text: str, span: str | None = None) -> Cell:
 
 def text(ws: Worksheet, ref: str, value: str, *, bold: bool = False, span: str | None = None) -> Cell:
     if span:
-        ws.merge_cells(span)
+        merge(ws, span)
     cell = ws[ref]
     cell.value = value
     cell.font = font(bold=bold)
@@ -89,7 +98,7 @@ def computed(
 ) -> Cell:
     """A locked, green, formula cell."""
     if span:
-        ws.merge_cells(span)
+        merge(ws, span)
     cell = ws[ref]
     cell.value = formula
     cell.font = font()
