@@ -176,6 +176,8 @@ def test_batch_material_sheet_and_duplicates_across_applications(
     assert result.duplicate_invoices == (number,)
     wb = load_workbook(tmp_path / "复核.xlsx")
     rows = list(wb["材料核验"].iter_rows(values_only=True))
+    assert rows[0][0].startswith("材料核验　批次日期")  # the title row every review sheet has
+    rows = rows[1:]
     assert rows[0][:5] == ("来源文件", "企业名称", "产品名称", "清单项", "材料文件")
     assert len(rows) > 20
     flagged = [r for r in rows if r[8] and number in r[8]]

@@ -34,8 +34,8 @@ def _edit_ratio(path: Path, value: float) -> None:
     """A reviewer's work: an approved ratio typed into 复核明细."""
     wb = load_workbook(path)
     ws = wb[review.DETAIL]
-    header = [c.value for c in ws[1]]
-    ws.cell(row=2, column=header.index(H.RATIO) + 1, value=value)
+    header = [c.value for c in ws[review.HEADER_ROW]]
+    ws.cell(row=review.FIRST_ROW, column=header.index(H.RATIO) + 1, value=value)
     wb.save(path)
 
 
@@ -204,21 +204,21 @@ def _rezip(path: Path, change: dict[str, bytes]) -> None:
 def test_the_proof_sees_lost_rich_text_runs(reviewed: Path, tmp_path: Path) -> None:
     rich = tmp_path / "rich.xlsx"
     wb = load_workbook(reviewed)
-    wb[review.SUMMARY]["P2"] = CellRichText(["已", TextBlock(InlineFont(b=True, color="FF0000"), "核对")])
+    wb[review.SUMMARY]["AZ3"] = CellRichText(["已", TextBlock(InlineFont(b=True, color="FF0000"), "核对")])
     wb.save(rich)
     plain = tmp_path / "plain.xlsx"
     wb = load_workbook(rich)  # openpyxl's default load keeps the text, drops the runs
     wb.save(plain)
-    assert any("P2" in d for d in differences(rich, plain))
+    assert any("AZ3" in d for d in differences(rich, plain))
 
 
 def test_recalc_keeps_rich_text_runs_in_place(capsys: pytest.CaptureFixture[str], reviewed: Path) -> None:
     wb = load_workbook(reviewed)
-    wb[review.SUMMARY]["P2"] = CellRichText(["已", TextBlock(InlineFont(b=True), "核对")])
+    wb[review.SUMMARY]["AZ3"] = CellRichText(["已", TextBlock(InlineFont(b=True), "核对")])
     wb.save(reviewed)
     code, out, _ = recalc(capsys, reviewed)
     assert code == 0 and "已写回原文件" in out
-    assert isinstance(load_workbook(reviewed, rich_text=True)[review.SUMMARY]["P2"].value, CellRichText)
+    assert isinstance(load_workbook(reviewed, rich_text=True)[review.SUMMARY]["AZ3"].value, CellRichText)
 
 
 def test_file_sharing_and_extensions_force_a_new_file(

@@ -28,13 +28,13 @@ from xlmv_workbook.review.sheets import H
 
 def _column(path: Path, sheet: str, header: str) -> int:
     ws = load_workbook(path)[sheet]
-    return [c.value for c in ws[1]].index(header) + 1
+    return [c.value for c in ws[review.HEADER_ROW]].index(header) + 1
 
 
-def _set(path: Path, sheet: str, header: str, value: object, row: int = 2) -> str:
+def _set(path: Path, sheet: str, header: str, value: object, row: int = review.FIRST_ROW) -> str:
     wb = load_workbook(path)
     ws = wb[sheet]
-    column = [c.value for c in ws[1]].index(header) + 1
+    column = [c.value for c in ws[review.HEADER_ROW]].index(header) + 1
     ws.cell(row=row, column=column).value = value  # value=None in cell() would leave the cell as it is
     wb.save(path)
     return f"{sheet}!{ws.cell(row=row, column=column).coordinate}"
@@ -112,7 +112,7 @@ def test_huge_numbers_in_input_columns_name_the_cell(
 ) -> None:
     from openpyxl.utils import get_column_letter
 
-    cell = f"{get_column_letter(_column(reviewed, review.DETAIL, header))}2"
+    cell = f"{get_column_letter(_column(reviewed, review.DETAIL, header))}{review.FIRST_ROW}"
     _set_raw_number(reviewed, "xl/worksheets/sheet1.xml", cell, text)
     _refused(capsys, reviewed, f"{review.DETAIL}!{cell}", "无法重算")
 
@@ -123,7 +123,7 @@ def test_bad_year_prior_in_the_summary_names_the_cell(
 ) -> None:
     from openpyxl.utils import get_column_letter
 
-    cell = f"{get_column_letter(_column(reviewed, review.SUMMARY, H.YEAR_PRIOR))}2"
+    cell = f"{get_column_letter(_column(reviewed, review.SUMMARY, H.YEAR_PRIOR))}{review.FIRST_ROW}"
     _set_raw_number(reviewed, "xl/worksheets/sheet2.xml", cell, text)
     _refused(capsys, reviewed, f"{review.SUMMARY}!{cell}", "无法重算")
 

@@ -95,27 +95,16 @@ _LABELS = {
 def read_settlement_xlsx(path: Path, limits: MaterialLimits = LIMITS) -> Settlement | None:
     """A settlement statement workbook: label cells (服务提供方、模型服务、结算期间、结算金额) with the value in
     the next non-empty cell to the right, on the first sheet. Same safety checks as a declaration."""
-    import python_calamine
-
-    from xlmv_workbook.read.reader import is_rust_panic
+    from xlmv_workbook.xlsx.calamine import calamine_book
     from xlmv_workbook.xlsx.safety import WorkbookError, open_checks
 
     check_file(path, limits)
     try:
         open_checks(path)
-        book = python_calamine.CalamineWorkbook.from_path(str(path))
-        try:
-            rows = book.get_sheet_by_index(0).to_python(skip_empty_area=False, nrows=200)
-        finally:
-            book.close()
     except WorkbookError as exc:
         raise MaterialError(path, exc.problem) from None
-    except python_calamine.CalamineError as exc:
-        raise MaterialError(path, f"无法读取工作簿内容（{exc}）") from None
-    except BaseException as exc:
-        if not is_rust_panic(exc):
-            raise
-        raise MaterialError(path, "无法读取工作簿内容（单元格的值超出可处理的范围）") from None
+    with calamine_book(path, lambda problem: MaterialError(path, problem), "工作簿内容") as book:
+        rows = book.get_sheet_by_index(0).to_python(skip_empty_area=False, nrows=200)
     found: dict[str, object] = {}
     title = False
     for row in rows:
