@@ -95,7 +95,7 @@ def test_a_bad_shared_string_index_names_the_file_and_cell(tmp_path: Path) -> No
     done = _cli("check", path)
     assert done.returncode == 2
     assert f"{path}：" in done.stderr
-    assert "工作表“申报表”的单元格 B4 引用共享字符串第 “99999” 项" in done.stdout
+    assert "工作表“申报表”的单元格 B4 引用共享字符串第 “99999” 项" in done.stderr  # said once, on stderr
     assert "Cell string index" not in done.stdout + done.stderr
 
 
