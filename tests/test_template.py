@@ -35,10 +35,13 @@ VALIDATED_TYPES = {"amount", "int", "date", "choice", "status", "yes_no"}
 # Functions in every spreadsheet (Excel 2007+, LibreOffice, WPS, Numbers), none with an _xlfn. prefix.
 PORTABLE_FUNCTIONS = {
     "AND",
+    "COUNT",
+    "COUNTA",
     "IF",
     "IFERROR",
     "ISERROR",
     "ISNUMBER",
+    "ISTEXT",
     "LEFT",
     "LEN",
     "MAX",

@@ -34,14 +34,16 @@ import python_calamine
 from xlmv.declaration import Declaration
 from xlmv.errors import InputError
 from xlmv.findings import Finding, Severity
+from xlmv.money import format_yuan
 from xlmv.parsing import excel_error_name, parse_optional_amount, parse_optional_date
 from xlmv_workbook.template import layout
 from xlmv_workbook.xlsx.cellrefs import cell_index, parse_ref
 from xlmv_workbook.xlsx.safety import WorkbookError, open_checks, parse_xml, stream_part
-from xlmv_workbook.xlsx.sheetscan import UncachedFormula, scan_sheet
+from xlmv_workbook.xlsx.sheetscan import CachedFormula, UncachedFormula, scan_sheet
 
 __all__ = [
     "INPUT_CLAUSE",
+    "CachedFormula",
     "ReadResult",
     "UncachedFormula",
     "convert",
@@ -172,9 +174,13 @@ def read_workbook(path: str | os.PathLike[str]) -> ReadResult:
             return UncachedFormula(scan.uncached[(row, col)])
         grid = grids[sheet]
         if row > len(grid) or col > len(grid[row - 1]):
-            return None
-        value = grid[row - 1][col - 1]
-        return None if value == "" else value
+            value = None
+        else:
+            value = grid[row - 1][col - 1]
+            value = None if value == "" else value
+        if (row, col) in scan.formulas:
+            return CachedFormula(scan.formulas[(row, col)], value)
+        return value
 
     def address(name: str) -> str:
         if name not in book.names:
@@ -327,6 +333,8 @@ def convert(f: layout.Field, value: object, *, label: str | None = None) -> obje
     Raises ``InputError`` whose message starts with ``label`` (default: the field's label).
     """
     label = label or f.label
+    if isinstance(value, CachedFormula):
+        value = value.value
     if isinstance(value, UncachedFormula):
         raise InputError(
             "公式没有计算结果",
@@ -488,18 +496,62 @@ def read_values(
     return build_result(source, raw, cells, version)
 
 
+def _shown(value: object) -> str:
+    value = _normalise(value)
+    if isinstance(value, float):
+        return _number_text(value)
+    return "（空）" if value is None or value == "" else str(value)
+
+
+def _cell_notes(f: layout.Field, raw: object, value: object) -> list[tuple[Severity, str, str]]:
+    """What the reader used although the workbook itself cannot: (severity, code, message).
+
+    A formula in an input cell: the value saved in the file was used, which Excel or LibreOffice may show
+    differently once they recalculate (an error for amounts: money must not rest on a stale result). An
+    amount the template's formulas compute with, stored as text: read, but those formulas show
+    ``金额须为数字`` instead of a figure, so the printed form carries no reward until it is a number.
+    """
+    label = display_label(f)
+    notes: list[tuple[Severity, str, str]] = []
+    if isinstance(raw, CachedFormula):
+        shown = f"={raw.formula}" if raw.formula else "共享公式"
+        severity = Severity.ERROR if f.type == "amount" else Severity.WARNING
+        notes.append(
+            (
+                severity,
+                "input.formula",
+                f"{label}：单元格是公式（{shown}），本工具使用了文件中保存的计算结果 {_shown(raw.value)}；"
+                "Excel 或 LibreOffice 重新计算后可能显示不同的值。请直接填写数值，不要使用公式",
+            )
+        )
+        raw = raw.value
+    if layout.feeds_formulas(f) and isinstance(raw, str) and value is not None:
+        notes.append(
+            (
+                Severity.ERROR,
+                "input.text_amount",
+                f"{label}：金额 {raw.strip()!r} 以文本形式保存，本工具按 {format_yuan(value)} 元读取，但表内公式不能用它计算"
+                "（奖励测算等处显示“金额须为数字”）。请将单元格内容改为数字（如 1200000）",
+            )
+        )
+    return notes
+
+
 def build_result(
     source: str, raw: Mapping[str, object], cells: Mapping[str, str], version: str
 ) -> ReadResult:
     """Convert raw values (by template field path) into a declaration, skipping empty slots and rows."""
     values: dict[str, object] = {}
     problems: dict[str, InputError] = {}
+    notes: dict[str, list[tuple[Severity, str, str]]] = {}
     for f in layout.fields():
         try:
             values[f.path] = convert(f, raw.get(f.path), label=display_label(f))
         except InputError as exc:
             problems[f.path] = exc
             values[f.path] = None
+        else:
+            notes[f.path] = _cell_notes(f, raw.get(f.path), values[f.path])
 
     def filled(path: str) -> bool:
         if path in problems:
@@ -565,6 +617,11 @@ def build_result(
         )
         for path, exc in problems.items()
         if path in where  # a bad material status of an unused product slot is ignored with the slot
+    ] + [
+        Finding(severity=severity, code=code, field=where[path], message=message, clause=INPUT_CLAUSE)
+        for path, found in notes.items()
+        if path in where
+        for severity, code, message in found
     ]
     return ReadResult(
         source=source,

@@ -458,6 +458,18 @@ def cell_of(path: str) -> str | None:
     return None
 
 
+# Amounts the template's own formulas compute with (奖励测算, 产品申报费用): stored as text, they show
+# cellformulas.TEXT_MARKER there, and the readers report them.
+FORMULA_AMOUNTS = frozenset(
+    {"claimed_amount", "procurement_amount", "compute_fees", "data_fees", "prior_award", "prior_year_award"}
+)
+
+
+def feeds_formulas(f: Field) -> bool:
+    """Whether the template's formulas compute with this input cell's value."""
+    return f.type == "amount" and f.path.rsplit(".", 1)[-1] in FORMULA_AMOUNTS
+
+
 # --- 奖励测算 ------------------------------------------------------------------------------------------
 CALC_FIRST_ROW = 5
 CALC_BLOCK_ROWS = 30  # the tier table and its cap rows, then the chart below it
