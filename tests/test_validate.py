@@ -351,7 +351,7 @@ def test_clearing_finds_cells_after_rows_were_inserted(tmp_path: Path) -> None:
     # Excel inserts rows above: the name, the cell and its fill move to B95 (emulated), B4 gets another cell.
     form = fake.sheets[layout.FORM]
     form.colors[_index("B95")] = form.colors.pop(_index("B4"))
-    fake.names["MV_COMPANY_NAME"] = FakeName(fake, layout.FORM, "B95")
+    fake.names["_MV_COMPANY_NAME"] = FakeName(fake, layout.FORM, "B95")
     form.colors[_index("B4")] = (1, 2, 3)
     form.cells[_index("B95")] = "北京智算示例科技有限公司"
     assert validate(XlwingsBook(fake)) == []

@@ -144,7 +144,7 @@ def read_workbook(path: str | os.PathLike[str]) -> ReadResult:
     with zipfile.ZipFile(path) as zf:
         book = _read_book_xml(path, zf)
         wanted_names = [layout.TEMPLATE_ID_NAME, layout.TEMPLATE_VERSION_NAME] + [
-            f.name for f in layout.fields()
+            n for f in layout.fields() for n in f.names
         ]
         if layout.TEMPLATE_ID_NAME not in book.names:
             raise _not_ours(path)
@@ -479,10 +479,14 @@ def read_values(
     cells: dict[str, str] = {}
     missing: list[str] = []
     for f in layout.fields():
-        try:
-            cells[f.path] = address(f.name)
-            raw[f.path] = read(f.name)
-        except KeyError:
+        for name in f.names:  # the current name, else the first release's (``MV_USCC``)
+            try:
+                cells[f.path] = address(name)
+                raw[f.path] = read(name)
+                break
+            except KeyError:
+                continue
+        else:
             missing.append(f.name)
     if missing:
         broken = set(unusable)

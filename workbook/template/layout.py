@@ -36,12 +36,25 @@ FieldType = Literal["text", "long_text", "code", "amount", "date", "int", "choic
 Choices = Literal["unit_types", "kinds", "product_types", "scenarios", "statuses", "yes_no"]
 
 
+# Input cells' defined names live in a namespace of their own: no worksheet function can start with "_"
+# (VBA, hence every xlwings UDF, and Excel's built-ins begin with a letter), so ``=MV_USCC(_MV_USCC)`` is
+# never ambiguous. Templates of the first release named inputs ``MV_…`` like the UDFs (``MV_USCC``); the
+# readers accept those names too (``legacy_name``).
+INPUT_PREFIX = "_MV_"
+LEGACY_INPUT_PREFIX = "MV_"
+
+
+def input_name(suffix: str) -> str:
+    """The defined name of an input cell: ``input_name("USCC")`` is ``_MV_USCC``."""
+    return INPUT_PREFIX + suffix
+
+
 @dataclass(frozen=True)
 class Field:
     """One input cell."""
 
     path: str  # where the value goes in the Declaration
-    name: str  # workbook-level defined name
+    name: str  # workbook-level defined name (``INPUT_PREFIX`` + a suffix)
     sheet: str
     cell: str
     label: str
@@ -53,6 +66,16 @@ class Field:
     @property
     def ref(self) -> str:
         return f"{self.sheet}!{self.cell}"
+
+    @property
+    def legacy_name(self) -> str:
+        """The name the first release gave this cell (``MV_USCC``), still read in filled workbooks."""
+        return LEGACY_INPUT_PREFIX + self.name.removeprefix(INPUT_PREFIX)
+
+    @property
+    def names(self) -> tuple[str, str]:
+        """The names to look the cell up by, current first."""
+        return self.name, self.legacy_name
 
 
 # --- 申报表: column letters and row positions ----------------------------------------------------------
@@ -66,58 +89,64 @@ YES_NO = ("是", "否")
 def _company() -> list[Field]:
     pairs: list[tuple[tuple[str, str, str, FieldType, str], tuple[str, str, str, FieldType, str] | None]] = [
         (
-            ("company.name", "MV_COMPANY_NAME", "企业名称", "text", "填写营业执照上的企业全称"),
+            ("company.name", input_name("COMPANY_NAME"), "企业名称", "text", "填写营业执照上的企业全称"),
             (
                 "company.uscc",
-                "MV_USCC",
+                input_name("USCC"),
                 "统一社会信用代码",
                 "code",
                 "18 位统一社会信用代码，登记地须在北京市",
             ),
         ),
         (
-            ("company.registered_address", "MV_REG_ADDRESS", "注册地址", "text", ""),
-            ("company.unit_type", "MV_UNIT_TYPE", "单位性质", "choice", "从下拉列表选择（附件3 一.1）"),
+            ("company.registered_address", input_name("REG_ADDRESS"), "注册地址", "text", ""),
+            (
+                "company.unit_type",
+                input_name("UNIT_TYPE"),
+                "单位性质",
+                "choice",
+                "从下拉列表选择（附件3 一.1）",
+            ),
         ),
         (
-            ("company.contact_address", "MV_CONTACT_ADDRESS", "联系地址", "text", ""),
-            ("company.email", "MV_EMAIL", "联系邮箱", "text", "如 name@example.com"),
+            ("company.contact_address", input_name("CONTACT_ADDRESS"), "联系地址", "text", ""),
+            ("company.email", input_name("EMAIL"), "联系邮箱", "text", "如 name@example.com"),
         ),
         (
-            ("company.contact_person", "MV_CONTACT_PERSON", "申报联系人", "text", ""),
-            ("company.mobile", "MV_MOBILE", "联系人手机", "code", "11 位手机号码"),
+            ("company.contact_person", input_name("CONTACT_PERSON"), "申报联系人", "text", ""),
+            ("company.mobile", input_name("MOBILE"), "联系人手机", "code", "11 位手机号码"),
         ),
         (
             (
                 "company.revenue_last_year",
-                "MV_REVENUE",
+                input_name("REVENUE"),
                 "企业上一年营收（元）",
                 "amount",
                 "单位：元，可写 1200000 或 120万",
             ),
-            ("company.employees", "MV_EMPLOYEES", "员工数量（人）", "int", "整数"),
+            ("company.employees", input_name("EMPLOYEES"), "员工数量（人）", "int", "整数"),
         ),
         (
             (
                 "company.product_revenue_h1_2024",
-                "MV_PRODUCT_REVENUE_H1",
+                input_name("PRODUCT_REVENUE_H1"),
                 "大模型应用产品2024年上半年收入（元）",
                 "amount",
                 "单位：元",
             ),
             (
                 "company.industry_code",
-                "MV_INDUSTRY_CODE",
+                input_name("INDUSTRY_CODE"),
                 "国民经济行业分类代码",
                 "code",
                 "GB/T 4754-2017 代码，如 6513 或 I6513",
             ),
         ),
         (
-            ("application_date", "MV_APPLICATION_DATE", "申报日期", "date", "如 2025-03-31"),
+            ("application_date", input_name("APPLICATION_DATE"), "申报日期", "date", "如 2025-03-31"),
             (
                 "prior_year_award",
-                "MV_PRIOR_YEAR_AWARD",
+                input_name("PRIOR_YEAR_AWARD"),
                 "本自然年已获本政策奖励（元）",
                 "amount",
                 "同一自然年内已获模型券奖励合计，用于企业年度上限（附件3 二.3）；没有填 0",
@@ -137,7 +166,7 @@ def _company() -> list[Field]:
     fields.append(
         Field(
             "company.introduction",
-            "MV_INTRO",
+            input_name("INTRO"),
             FORM,
             f"B{row}",
             "企业基本情况介绍",
@@ -148,7 +177,7 @@ def _company() -> list[Field]:
     fields.append(
         Field(
             "company.ranking",
-            "MV_RANKING",
+            input_name("RANKING"),
             FORM,
             f"B{row + 1}",
             "企业所处行业排名",
@@ -216,7 +245,7 @@ class ProductBlock:
 
     @property
     def prefix(self) -> str:
-        return f"MV_P{self.index + 1}_"
+        return input_name(f"P{self.index + 1}_")
 
 
 PRODUCT_BLOCK_ROWS = 13 + SERVICES + 1  # rows a block takes, plus a blank row between blocks
@@ -373,7 +402,7 @@ def _checklist(index: int) -> list[Field]:
     return [
         Field(
             f"products[{index}].checklist[{i}]",
-            f"MV_P{index + 1}_CHECK_{i + 1}",
+            input_name(f"P{index + 1}_CHECK_{i + 1}"),
             CHECKLIST,
             f"D{first + i}",
             f"产品{index + 1} 材料{i + 1} 状态",
@@ -387,20 +416,24 @@ def _checklist(index: int) -> list[Field]:
 
 COMMITMENT_FIRST_ROW = 22
 COMMITMENTS = (
-    ("commitments.truthful", "MV_COMMIT_TRUTHFUL", "本单位承诺提交的全部申报材料均真实、准确、有效（第1条）"),
+    (
+        "commitments.truthful",
+        input_name("COMMIT_TRUTHFUL"),
+        "本单位承诺提交的全部申报材料均真实、准确、有效（第1条）",
+    ),
     (
         "commitments.no_other_funding",
-        "MV_COMMIT_NO_OTHER_FUNDING",
+        input_name("COMMIT_NO_OTHER_FUNDING"),
         "本次申请奖励的事项未获得其他市级财政资金支持（第3条）",
     ),
     (
         "commitments.scenario_compliance",
-        "MV_COMMIT_SCENARIO",
+        input_name("COMMIT_SCENARIO"),
         "使用大模型所开展的应用符合《北京市推动“人工智能+”行动计划（2024-2025年）》细分行业场景（第8条）",
     ),
     (
         "commitments.non_affiliation",
-        "MV_COMMIT_NON_AFFILIATION",
+        input_name("COMMIT_NON_AFFILIATION"),
         "本企业所采购的大模型企业为非关联企业（第9条）",
     ),
 )
@@ -418,7 +451,7 @@ def fields() -> tuple[Field, ...]:
     """Every input cell of the template, in form order."""
     supplement = Field(
         "supplementary",
-        "MV_SUPPLEMENT",
+        input_name("SUPPLEMENT"),
         FORM,
         f"B{SUPPLEMENT_ROW}",
         "补充说明",

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
+from xlmv_workbook.xlsx.dynamic import mark_dynamic_arrays
+
 
 def write_atomically(path: str | os.PathLike[str], data: bytes) -> None:
     """Write ``data`` to a temporary file beside ``path`` and rename it into place."""
@@ -26,7 +28,8 @@ def write_atomically(path: str | os.PathLike[str], data: bytes) -> None:
 
 
 def save_atomically(workbook: Workbook, path: str | os.PathLike[str]) -> None:
-    """Save an openpyxl workbook with ``write_atomically``."""
+    """Save an openpyxl workbook with ``write_atomically``, the MV_BREAKDOWN cells flagged as dynamic
+    arrays again (openpyxl drops the flag when it loads a workbook)."""
     buffer = io.BytesIO()
     workbook.save(buffer)
-    write_atomically(path, buffer.getvalue())
+    write_atomically(path, mark_dynamic_arrays(buffer.getvalue()))
