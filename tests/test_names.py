@@ -139,3 +139,16 @@ def test_the_dynamic_array_flag_survives_openpyxl_saves(
     flagged = re.findall(rb'<c r="(F\d+)"[^>]* cm="1"><f t="array"[^>]*>[^<]*MV_BREAKDOWN', calc)
     assert len(flagged) == L.PRODUCTS
     assert types.count(b"/xl/metadata.xml") == 1
+
+
+def test_layout_limits_come_from_the_policy_data() -> None:
+    from xlmv.policy import load_policy
+
+    policy = load_policy()
+    limit = policy.limits.description_chars
+    assert limit is not None and L.DESCRIPTION_LIMIT == limit.value
+    description = L.by_path()["products[0].description"]
+    assert description.max_length == limit.value and str(limit.value) in description.prompt
+    assert max(len(c.items) for c in policy.checklists) == L.CHECKLIST_ITEMS
+    rows = L.product_block(1).header_row - L.product_block(0).header_row
+    assert rows == len(L.HEAD_ROWS) + L.SERVICES + len(L.TAIL_ROWS) + L.BLANK_ROWS_BETWEEN_PRODUCTS

@@ -44,7 +44,8 @@ def build_workbook(policy: Policy) -> Workbook:
     build_results(sheets[L.RESULTS])
     build_config(sheets[L.CONFIG])
 
-    limit = policy.limits.description_chars.value if policy.limits.description_chars else L.DESCRIPTION_LIMIT
+    chars = policy.limits.description_chars
+    limit = chars.value if chars else (L.DESCRIPTION_LIMIT or 0)  # 0: no field has a max_length then
     for field in L.fields():
         names[field.name] = f"{_quote(field.sheet)}!{_absolute(field.cell)}"
         validation = inputs.validation_for(field, limit)

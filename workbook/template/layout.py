@@ -13,8 +13,15 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Literal
 
+from xlmv.policy import DEFAULT_POLICY, load_policy
+
 TEMPLATE_ID = "xlmv-declaration"
 TEMPLATE_VERSION = "1"
+
+# The layout is drawn for the default policy's lists and limits (the product description's length,
+# the number of checklist items); a policy with longer lists needs a new template version.
+_POLICY = load_policy(DEFAULT_POLICY)
+_LIMITS = _POLICY.limits
 
 # Room in the template (附件3-3: “申报多项产品的自行扩充本表”).
 PRODUCTS = 3
@@ -219,6 +226,30 @@ PROCUREMENT_COLUMNS = (
 )
 
 
+# One product's block on 申报表, top to bottom: the rows above the service table, one row per API service,
+# then the private-procurement table and the 产品申报费用 lines. Each name is a ``ProductBlock`` field
+# (``<name>_row``); the offsets follow from the order, so a row is added or moved here and nowhere else.
+HEAD_ROWS = (
+    "header",  # 第二部分 … 产品n
+    "name",  # 产品名称 | 申报方式
+    "type",  # 产品类型 | 产品上线时间
+    "scenario",  # 应用场景（行业） | 本项目已获奖励
+    "scenario_note",
+    "description",
+    "outcomes",
+    "fees_title",  # 产品申报费用明细 …
+    "service_header",  # 序号 and the API service columns
+)
+TAIL_ROWS = (
+    "procurement_header",  # the private-procurement columns
+    "procurement",
+    "fees_header",  # 产品申报费用（万元）
+    "fees",
+)
+BLANK_ROWS_BETWEEN_PRODUCTS = 1
+PRODUCT_BLOCK_ROWS = len(HEAD_ROWS) + SERVICES + len(TAIL_ROWS) + BLANK_ROWS_BETWEEN_PRODUCTS
+
+
 @dataclass(frozen=True)
 class ProductBlock:
     """Row positions of one product's block on 申报表."""
@@ -247,118 +278,121 @@ class ProductBlock:
     def prefix(self) -> str:
         return input_name(f"P{self.index + 1}_")
 
-
-PRODUCT_BLOCK_ROWS = 13 + SERVICES + 1  # rows a block takes, plus a blank row between blocks
+    def row(self, name: str) -> int:
+        """The row called ``name`` in ``HEAD_ROWS`` / ``TAIL_ROWS``."""
+        return int(getattr(self, f"{name}_row"))
 
 
 def product_block(index: int) -> ProductBlock:
     top = PRODUCT_FIRST_ROW + index * PRODUCT_BLOCK_ROWS
-    first_service = top + 9
-    return ProductBlock(
-        index=index,
-        header_row=top,
-        name_row=top + 1,
-        type_row=top + 2,
-        scenario_row=top + 3,
-        scenario_note_row=top + 4,
-        description_row=top + 5,
-        outcomes_row=top + 6,
-        fees_title_row=top + 7,
-        service_header_row=top + 8,
-        first_service_row=first_service,
-        procurement_header_row=first_service + SERVICES,
-        procurement_row=first_service + SERVICES + 1,
-        fees_header_row=first_service + SERVICES + 2,
-        fees_row=first_service + SERVICES + 3,
-    )
+    rows = {f"{name}_row": top + offset for offset, name in enumerate(HEAD_ROWS)}
+    first_service = top + len(HEAD_ROWS)
+    after_services = first_service + SERVICES
+    rows |= {f"{name}_row": after_services + offset for offset, name in enumerate(TAIL_ROWS)}
+    return ProductBlock(index=index, first_service_row=first_service, **rows)
 
 
-SUPPLEMENT_ROW = product_block(PRODUCTS - 1).last_row + 2
-DESCRIPTION_LIMIT = 1000  # mirrors the policy's 附件3-3 limit; the builder takes the real one from the policy
+SUPPLEMENT_ROW = product_block(PRODUCTS - 1).last_row + 2  # a blank row after the last product
+DESCRIPTION_LIMIT = _LIMITS.description_chars.value if _LIMITS.description_chars else None
+
+
+@dataclass(frozen=True)
+class _Own:
+    """One of a product's own input cells: which row of its block, which column, and what it holds."""
+
+    attr: str  # Product attribute
+    suffix: str  # defined name after the product prefix
+    row: str  # a HEAD_ROWS name
+    column: str
+    label: str
+    type: FieldType
+    choices: Choices | None = None
+    prompt: str = ""
+    max_length: int | None = None
+
+
+_DESCRIPTION_PROMPT = f"{DESCRIPTION_LIMIT}字以内描述" if DESCRIPTION_LIMIT else "描述产品功能与应用"
+PRODUCT_FIELDS = (
+    _Own("name", "NAME", "name", LEFT_VALUE, "产品名称", "text", prompt="拟申报的大模型应用产品"),
+    _Own(
+        "kind",
+        "KIND",
+        "name",
+        RIGHT_VALUE,
+        "申报方式",
+        "choice",
+        "kinds",
+        "API调用 或 私有化部署（附件3 二.1、二.2）",
+    ),
+    _Own("product_type", "TYPE", "type", LEFT_VALUE, "产品类型", "choice", "product_types"),
+    _Own("launch_date", "LAUNCH", "type", RIGHT_VALUE, "产品上线时间", "date", prompt="如 2024-10-01"),
+    _Own(
+        "scenario",
+        "SCENARIO",
+        "scenario",
+        LEFT_VALUE,
+        "应用场景（行业）",
+        "choice",
+        "scenarios",
+        "教育、医疗、文化……园林绿化等细分行业（附件3 一.3）",
+    ),
+    _Own(
+        "prior_award",
+        "PRIOR",
+        "scenario",
+        RIGHT_VALUE,
+        "本项目已获奖励（元）",
+        "amount",
+        prompt="API项目为以往累计，私有化项目为本年度；没有填 0（附件3 二.1、二.2）",
+    ),
+    _Own(
+        "scenario_note",
+        "SCENARIO_NOTE",
+        "scenario_note",
+        LEFT_VALUE,
+        "应用场景说明",
+        "long_text",
+        prompt="说明该产品的行业应用场景，列举行业场景应用情况",
+    ),
+    _Own(
+        "description",
+        "DESC",
+        "description",
+        LEFT_VALUE,
+        "产品说明",
+        "long_text",
+        prompt=_DESCRIPTION_PROMPT,
+        max_length=DESCRIPTION_LIMIT,
+    ),
+    _Own(
+        "outcomes",
+        "OUTCOMES",
+        "outcomes",
+        LEFT_VALUE,
+        "产品成效说明",
+        "long_text",
+        prompt="产品应用后的成效和已取得成绩",
+    ),
+)
 
 
 def _product(index: int) -> list[Field]:
+    """A product's own cells, its API service rows (columns B–I) and its procurement row (A–I)."""
     b = product_block(index)
     p, at = b.prefix, f"products[{index}]."
     fields = [
         Field(
-            f"{at}name",
-            f"{p}NAME",
+            f"{at}{o.attr}",
+            f"{p}{o.suffix}",
             FORM,
-            f"B{b.name_row}",
-            "产品名称",
-            "text",
-            prompt="拟申报的大模型应用产品",
-        ),
-        Field(
-            f"{at}kind",
-            f"{p}KIND",
-            FORM,
-            f"G{b.name_row}",
-            "申报方式",
-            "choice",
-            "kinds",
-            "API调用 或 私有化部署（附件3 二.1、二.2）",
-        ),
-        Field(
-            f"{at}product_type", f"{p}TYPE", FORM, f"B{b.type_row}", "产品类型", "choice", "product_types", ""
-        ),
-        Field(
-            f"{at}launch_date",
-            f"{p}LAUNCH",
-            FORM,
-            f"G{b.type_row}",
-            "产品上线时间",
-            "date",
-            prompt="如 2024-10-01",
-        ),
-        Field(
-            f"{at}scenario",
-            f"{p}SCENARIO",
-            FORM,
-            f"B{b.scenario_row}",
-            "应用场景（行业）",
-            "choice",
-            "scenarios",
-            "教育、医疗、文化……园林绿化等细分行业（附件3 一.3）",
-        ),
-        Field(
-            f"{at}prior_award",
-            f"{p}PRIOR",
-            FORM,
-            f"G{b.scenario_row}",
-            "本项目已获奖励（元）",
-            "amount",
-            prompt="API项目为以往累计，私有化项目为本年度；没有填 0（附件3 二.1、二.2）",
-        ),
-        Field(
-            f"{at}scenario_note",
-            f"{p}SCENARIO_NOTE",
-            FORM,
-            f"B{b.scenario_note_row}",
-            "应用场景说明",
-            "long_text",
-            prompt="说明该产品的行业应用场景，列举行业场景应用情况",
-        ),
-        Field(
-            f"{at}description",
-            f"{p}DESC",
-            FORM,
-            f"B{b.description_row}",
-            "产品说明",
-            "long_text",
-            prompt="1000字以内描述",
-            max_length=DESCRIPTION_LIMIT,
-        ),
-        Field(
-            f"{at}outcomes",
-            f"{p}OUTCOMES",
-            FORM,
-            f"B{b.outcomes_row}",
-            "产品成效说明",
-            "long_text",
-            prompt="产品应用后的成效和已取得成绩",
-        ),
+            f"{o.column}{b.row(o.row)}",
+            o.label,
+            o.type,
+            o.choices,
+            o.prompt,
+            o.max_length,
+        )
+        for o in PRODUCT_FIELDS
     ]
     for s in range(SERVICES):
         row = b.first_service_row + s
@@ -388,7 +422,7 @@ def _product(index: int) -> list[Field]:
 
 
 # --- 材料清单, 承诺书 ----------------------------------------------------------------------------------
-CHECKLIST_ITEMS = 9
+CHECKLIST_ITEMS = max((len(c.items) for c in _POLICY.checklists), default=0)  # 附件3-1 / 附件3-2 lists
 CHECKLIST_BLOCK_ROWS = CHECKLIST_ITEMS + 3  # header, column titles, items, summary
 
 
