@@ -33,7 +33,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from xlmv_workbook.xlsx import styles
+from xlmv_workbook.xlsx import celltext, styles
 from xlmv_workbook.xlsx.atomic import write_atomically
 
 __all__ = [
@@ -61,7 +61,7 @@ FORMAT_VERSION = "1"
 
 MONEY = styles.MONEY_FORMAT
 PERCENT = "0.00%"
-MAX_CELL_TEXT = 32_767  # Excel's limit
+MAX_CELL_TEXT = celltext.MAX_CELL_UNITS  # Excel's limit, in UTF-16 code units
 
 
 @dataclass(frozen=True)
@@ -189,9 +189,8 @@ def header_index(row: Sequence[object]) -> dict[str, int]:
 
 
 def cell_text(value: str) -> str:
-    """Text as a cell can hold it: no XML-illegal control characters, at most Excel's 32,767 characters."""
-    text = ILLEGAL_CHARACTERS_RE.sub("", value)
-    return text if len(text) <= MAX_CELL_TEXT else text[: MAX_CELL_TEXT - 1] + "…"
+    """Text as a cell can hold it: no XML-illegal control characters, at most Excel's 32,767 UTF-16 units."""
+    return celltext.truncate(ILLEGAL_CHARACTERS_RE.sub("", value), MAX_CELL_TEXT)
 
 
 # ------------------------------------------------------------------------------------------ writing
