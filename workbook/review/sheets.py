@@ -34,6 +34,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xlmv_workbook.xlsx import celltext, styles
+from xlmv_workbook.xlsx import macros as macro_support
 from xlmv_workbook.xlsx.atomic import write_atomically
 
 __all__ = [
@@ -335,6 +336,11 @@ def write_review(
     meta.column_dimensions["A"].width = 12
     meta.column_dimensions["B"].width = 80
     meta.sheet_state = "hidden"
+    macros = target.suffix.lower() == ".xlsm"  # MV_RECALC in Excel: xlwings.conf and the VBA project
+    if macros:
+        macro_support.add_config_sheet(wb)
+        wb[macro_support.CONFIG_SHEET].sheet_state = "hidden"
+        macro_support.set_code_names(wb)
     buffer = io.BytesIO()
     wb.save(buffer)
     # openpyxl numbers the worksheet parts in sheet order: sheet1.xml is the first sheet.
@@ -348,5 +354,6 @@ def write_review(
                 xml = _with_rows(data.decode("utf-8"), rows, len(columns))
                 data = xml.encode("utf-8", "replace")
             final.writestr(info.filename, data)
-    write_atomically(target, out.getvalue())
+    data = macro_support.macro_enabled(out.getvalue()) if macros else out.getvalue()
+    write_atomically(target, data)
     return target

@@ -23,6 +23,7 @@ from xlmv_workbook.template.sheet_letter import build_letter
 from xlmv_workbook.xlsx import styles as S
 from xlmv_workbook.xlsx.atomic import write_atomically
 from xlmv_workbook.xlsx.dynamic import mark_dynamic_arrays
+from xlmv_workbook.xlsx.macros import macro_enabled, set_code_names
 
 
 def build_workbook(policy: Policy) -> Workbook:
@@ -99,14 +100,21 @@ def _absolute(ref: str) -> str:
 # --- saving ------------------------------------------------------------------------------------------
 
 
-def template_bytes(policy: Policy) -> bytes:
+def template_bytes(policy: Policy, *, macros: bool = False) -> bytes:
+    """The template as .xlsx, or with ``macros`` as .xlsm carrying xlwings' standalone VBA and the xlmv
+    wrappers (``xlsx.macros``)."""
+    wb = build_workbook(policy)
+    if macros:
+        set_code_names(wb)
     buffer = io.BytesIO()
-    build_workbook(policy).save(buffer)
-    return mark_dynamic_arrays(buffer.getvalue())  # also what save_atomically does
+    wb.save(buffer)
+    data = mark_dynamic_arrays(buffer.getvalue())  # also what save_atomically does
+    return macro_enabled(data) if macros else data
 
 
 def write_template(path: Path, policy_id: str = DEFAULT_POLICY) -> Path:
-    if path.suffix.lower() != ".xlsx":
-        raise ValueError(f"模板文件名应以 .xlsx 结尾：{path}")
-    write_atomically(path, template_bytes(load_policy(policy_id)))
+    suffix = path.suffix.lower()
+    if suffix not in (".xlsx", ".xlsm"):
+        raise ValueError(f"模板文件名应以 .xlsx（不含宏）或 .xlsm（含插件宏）结尾：{path}")
+    write_atomically(path, template_bytes(load_policy(policy_id), macros=suffix == ".xlsm"))
     return path

@@ -75,7 +75,7 @@ def fill_template(template: Path, decl: Declaration, out: Path) -> Path:
     the service rows, checklist statuses, commitments; other input cells stay empty."""
     if len(decl.products) > L.PRODUCTS:
         raise ValueError(f"the template has {L.PRODUCTS} product slots, the declaration {len(decl.products)}")
-    wb = openpyxl.load_workbook(template)
+    wb = openpyxl.load_workbook(template, keep_vba=Path(template).suffix.lower() == ".xlsm")
     for field in L.fields():
         value = cell_value(field, value_at(decl, field.path), decl.policy)
         if value is None:
