@@ -146,7 +146,7 @@ def test_layout_limits_come_from_the_policy_data() -> None:
 
     policy = load_policy()
     limit = policy.limits.description_chars
-    assert limit is not None and L.DESCRIPTION_LIMIT == limit.value
+    assert limit is not None and limit.value == L.DESCRIPTION_LIMIT
     description = L.by_path()["products[0].description"]
     assert description.max_length == limit.value and str(limit.value) in description.prompt
     assert max(len(c.items) for c in policy.checklists) == L.CHECKLIST_ITEMS

@@ -179,7 +179,11 @@ XLWINGS_ERROR = "ModuleNotFoundError: No module named 'xlmv_udfs'"  # what a wra
 
 @pytest.mark.parametrize(
     ("policy_answer", "engine"),
-    [(XLWINGS_ERROR, "计算方式：内置公式"), (POLICY.label, "计算方式：插件"), ("other@1", "计算方式：内置公式")],
+    [
+        (XLWINGS_ERROR, "计算方式：内置公式"),
+        (POLICY.label, "计算方式：插件"),
+        ("other@1", "计算方式：内置公式"),
+    ],
 )
 def test_udfs_answering_text_never_reach_a_cell(filled, policy_answer: str, engine: str) -> None:
     """xlwings that cannot start Python makes every wrapper return its error text. The indicator says 插件

@@ -193,9 +193,12 @@ def build_parser() -> argparse.ArgumentParser:
     excel = commands.add_parser(
         "excel",
         help="Windows Excel 插件设置",
-        description="为 Windows Excel 安装 xlwings 插件并设置 xlmv 函数",
+        description="为 Windows Excel 生成启用宏的申报表（内含 xlwings 独立模块和 xlmv 函数）并写入 xlwings 设置",
     )
     excel.add_argument("action", choices=["setup"], help="setup：安装并设置")
+    excel.add_argument(
+        "-o", "--output", metavar="文件", default="申报表.xlsm", help="生成的启用宏申报表（.xlsm）"
+    )
 
     demo = commands.add_parser(
         "demo",
@@ -250,7 +253,7 @@ def run_check(args: argparse.Namespace) -> int:
 def run_excel(args: argparse.Namespace) -> int:
     from xlmv_udfs.excel_setup import setup
 
-    return setup()
+    return setup(output=Path(args.output))
 
 
 def run_batch(args: argparse.Namespace) -> int:
