@@ -122,7 +122,7 @@ def _plant_cached_value(path: Path, cell: str, cached: str) -> None:
         for item, body in items:
             if item.filename == part:
                 body, count = re.subn(
-                    rb'(<c r="' + cell.encode() + rb'"[^>]*>)<f>([^<]*)</f><v\s*/>',
+                    rb'(<c r="' + cell.encode() + rb'"[^>]*>)<f>([^<]*)</f>(?:<v\s*/>|<v></v>)',
                     rb"\1<f>\2</f><v>" + cached.encode() + b"</v>",
                     body,
                 )
