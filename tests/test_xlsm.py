@@ -135,3 +135,24 @@ def test_the_review_workbook_as_xlsm_has_what_mv_recalc_needs(template_path: Pat
     with zipfile.ZipFile(target) as zf:
         listed = {m.name for m in vba.modules(zf.read("xl/vbaProject.bin")) if m.document}
     assert {wb.code_name} | {ws.sheet_properties.codeName for ws in wb.worksheets} <= listed
+
+
+def test_mv_recalc_runs_on_the_xlsm_review_workbook(template_path: Path, tmp_path: Path) -> None:
+    """What the MV_RECALC wrapper runs (``xlmv_udfs.MV_RECALC`` → ``recalc_book(XlwingsReview(caller))``)
+    works on the .xlsm review, its xlwings.conf sheet included, through a stand-in for the COM book."""
+    from test_recalc import FakeBook
+
+    from xlmv_workbook.review.batch import run
+    from xlmv_workbook.review.recalc import recalc_book
+    from xlmv_workbook.review.reviewbooks import OpenpyxlReview, XlwingsReview
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    fill_template(template_path, EXAMPLES["enterprise_year_cap"](), folder / "a.xlsx")
+    target = tmp_path / "复核汇总.xlsm"
+    assert run([str(folder)], str(target), progress=False) in (0, 1)
+    fake = FakeBook(target)
+    assert macros.CONFIG_SHEET in [s.name for s in fake.sheets._sheets]
+    summary = recalc_book(XlwingsReview(fake))
+    expected = recalc_book(OpenpyxlReview(openpyxl.load_workbook(target, keep_vba=True), target))
+    assert summary.rows == expected.rows >= 2 and summary.total == expected.total
