@@ -156,3 +156,21 @@ def test_mv_recalc_runs_on_the_xlsm_review_workbook(template_path: Path, tmp_pat
     summary = recalc_book(XlwingsReview(fake))
     expected = recalc_book(OpenpyxlReview(openpyxl.load_workbook(target, keep_vba=True), target))
     assert summary.rows == expected.rows >= 2 and summary.total == expected.total
+
+
+def test_the_validation_copy_of_an_xlsm_keeps_macros_and_code_names(xlsm: Path, tmp_path: Path) -> None:
+    from xlmv_workbook.read.validate import validate_file
+
+    filled = fill_template(xlsm, EXAMPLES["api_project_cap"](), tmp_path / "filled.xlsm")
+    validate_file(filled, tmp_path / "checked.xlsm")
+    checked = tmp_path / "checked.xlsm"
+    with zipfile.ZipFile(checked) as zf:
+        assert (
+            "application/vnd.ms-excel.sheet.macroEnabled.main+xml" in zf.read("[Content_Types].xml").decode()
+        )
+        assert "xl/metadata.xml" in zf.namelist()
+    assert macros.WRAPPER_MODULE in olevba_modules(checked)
+    wb = openpyxl.load_workbook(checked, keep_vba=True)
+    assert [ws.sheet_properties.codeName for ws in wb.worksheets] == [
+        f"Sheet{n}" for n in range(1, len(L.SHEETS) + 1)
+    ]
