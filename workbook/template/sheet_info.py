@@ -29,7 +29,7 @@ def build_guide(ws: Worksheet, policy: Policy) -> dict[str, str]:
     row = 4
     for line in GUIDE_LINES:
         S.text(ws, f"A{row}", line.format(products=L.PRODUCTS, services=L.SERVICES), span=f"A{row}:B{row}")
-        ws.row_dimensions[row].height = 32
+        ws.row_dimensions[row].height = 32 if len(line) <= 100 else 48  # two or three wrapped lines
         row += 1
     row += 1
     S.header(ws, f"A{row}", "颜色说明", f"A{row}:B{row}")
