@@ -16,9 +16,7 @@ def require_tool(command: str, why: str) -> str:
     where ``.ci/run`` installs every tool the tests need."""
     found = shutil.which(command)
     if found is None:
-        message = (
-            f"{command} not installed: {why} (apt-get install libreoffice-calc fonts-noto-cjk poppler-utils)"
-        )
+        message = f"{command} not installed: {why} (apt-get install libreoffice-calc fonts-noto-cjk poppler-utils gnumeric)"
         if IN_CI:
             pytest.fail(f"CI must run every test: {message}")
         pytest.skip(message)

@@ -566,12 +566,12 @@ def test_missing_sheet_and_names_through_the_batch(tmp_path: Path) -> None:
     wb.save(folder / "缺表.xlsx")
     wb = new_template()
     fill(wb, values)
-    del wb.defined_names["MV_USCC"]
+    del wb.defined_names["_MV_USCC"]
     wb.save(folder / "缺名称.xlsx")
     result = run_batch([folder], tmp_path / "out.xlsx", jobs=1)
     rows = {Path(str(r[H.SOURCE])).name: r for r in table(result.output, review.DETAIL)}
     assert rows["缺表.xlsx"][H.STATUS] == "无法读取" and "缺少工作表：材料清单" in str(
         rows["缺表.xlsx"][H.NOTE]
     )
-    assert "缺少定义名称：MV_USCC" in str(rows["缺名称.xlsx"][H.NOTE])
+    assert "缺少定义名称：_MV_USCC" in str(rows["缺名称.xlsx"][H.NOTE])
     assert result.exit_code == 1 and result.unreadable == 2

@@ -72,9 +72,9 @@ def hostile_files(folder: Path) -> dict[str, tuple[Path, str]]:
     other = not_ours(folder / "别人的.xlsx")
     files[other.name] = (other, "不是模型券申报表模板（缺少定义名称 MV_TEMPLATE_ID）")
     wb = new_template()
-    del wb.defined_names["MV_P1_NAME"]
+    del wb.defined_names["_MV_P1_NAME"]
     wb.save(folder / "缺名称.xlsx")
-    files["缺名称.xlsx"] = (folder / "缺名称.xlsx", "缺少定义名称：MV_P1_NAME")
+    files["缺名称.xlsx"] = (folder / "缺名称.xlsx", "缺少定义名称：_MV_P1_NAME")
     files["不存在.xlsx"] = (folder / "不存在.xlsx", "文件不存在")
     valid.unlink()
     return files

@@ -105,7 +105,7 @@ def test_no_formulas_anywhere(tmp_path: Path) -> None:
         for row in ws.iter_rows():
             for cell in row:
                 assert cell.data_type != "f", f"{ws.title}!{cell.coordinate} = {cell.value!r}"
-    assert named(wb, "MV_INTRO") == "=1+1"
+    assert named(wb, "_MV_INTRO") == "=1+1"
     with zipfile.ZipFile(path) as zf:
         for part in zf.namelist():
             if part.startswith("xl/worksheets/"):
@@ -160,11 +160,11 @@ def test_form_reads_like_the_official_form(exported: Exported) -> None:
         "员工数量",
         "国民经济行业分类代码",
     ]
-    assert named(exported.wb, "MV_COMPANY_NAME") == "北京星河智算科技有限公司（示例）"
-    assert ref_of(exported.wb, "MV_COMPANY_NAME").startswith(X.FORM + "!")
+    assert named(exported.wb, "_MV_COMPANY_NAME") == "北京星河智算科技有限公司（示例）"
+    assert ref_of(exported.wb, "_MV_COMPANY_NAME").startswith(X.FORM + "!")
     product = exported.decl.products[0]
-    assert named(exported.wb, "MV_P1_SCENARIO") == product.scenario
-    assert named(exported.wb, "MV_P1_SCENARIO_NOTE") == product.scenario_note
+    assert named(exported.wb, "_MV_P1_SCENARIO") == product.scenario
+    assert named(exported.wb, "_MV_P1_SCENARIO_NOTE") == product.scenario_note
 
 
 def test_fees_in_wan_itemised_with_compute_fees_on_their_own_line(exported: Exported) -> None:
@@ -197,8 +197,8 @@ def test_fees_in_wan_itemised_with_compute_fees_on_their_own_line(exported: Expo
         "数据费用",
         "合计",
     ]
-    assert named(wb, "MV_P1_S1_PROVIDER") == "北京百度网讯科技有限公司"
-    assert named(wb, "MV_P1_S2_MODEL") == "DeepSeek Chat"
+    assert named(wb, "_MV_P1_S1_PROVIDER") == "北京百度网讯科技有限公司"
+    assert named(wb, "_MV_P1_S2_MODEL") == "DeepSeek Chat"
     assert ws[ref_of(wb, "MV_P1_FEE_TOTAL").split("!")[1]].number_format == S.WAN_FORMAT
 
 
@@ -228,8 +228,8 @@ def test_numbers_equal_the_engine(exported: Exported) -> None:
         label = {2: "第二档", 3: "第三档"}[tier]  # the policy's labels, as check and the template show them
         assert named(wb, f"MV_P{n}_TIER") == named(wb, f"MV_F_P{n}_TIER") == label
     assert named(wb, "MV_TOTAL_REWARD") == named(wb, "MV_F_TOTAL") == float(VALID_TOTAL)
-    assert named(wb, "MV_P1_S1_CLAIMED") == 6200000  # yuan line items on 奖励测算
-    assert ref_of(wb, "MV_P1_S1_CLAIMED").startswith(X.CALC + "!")
+    assert named(wb, "_MV_P1_S1_CLAIMED") == 6200000  # yuan line items on 奖励测算
+    assert ref_of(wb, "_MV_P1_S1_CLAIMED").startswith(X.CALC + "!")
     # 620万 in 第二档: the part over 100万 up to 500万 = 400万, at 25%
     assert named(wb, "MV_C_P1_I1_T2_BASE") == 4000000 and named(wb, "MV_C_P1_I1_T2_RATE") == 0.25
 
@@ -342,11 +342,11 @@ def test_every_value_cell_is_named_and_embedded(exported: Exported) -> None:
     for name, entry in document["cells"].items():
         assert ref_of(wb, name) == entry["ref"], name
     for template_name in (
-        "MV_COMPANY_NAME",
-        "MV_USCC",
-        "MV_P1_NAME",
-        "MV_P1_S1_CLAIMED",
-        "MV_P2_PROCUREMENT",
+        "_MV_COMPANY_NAME",
+        "_MV_USCC",
+        "_MV_P1_NAME",
+        "_MV_P1_S1_CLAIMED",
+        "_MV_P2_PROCUREMENT",
     ):
         assert template_name in names
     assert named(wb, X.CODE_NAME) == exported.code == verification_code(text)
@@ -431,7 +431,7 @@ def test_hostile_names_make_safe_files(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr
     assert [p.name for p in out.iterdir()] == ["etcpasswd-abc-模型券申报.xlsx"]
     wb = openpyxl.load_workbook(out / "etcpasswd-abc-模型券申报.xlsx")
-    assert named(wb, "MV_COMPANY_NAME") == "../../etc/passwd"  # the name itself is exported as typed
+    assert named(wb, "_MV_COMPANY_NAME") == "../../etc/passwd"  # the name itself is exported as typed
 
 
 def test_output_that_is_a_file_is_refused(exported: Exported, tmp_path: Path) -> None:

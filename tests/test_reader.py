@@ -77,7 +77,7 @@ def test_a_moved_name_is_followed(tmp_path: Path) -> None:
     """Users may insert rows: the defined name moves, and the reader goes where it points."""
     wb = new_template()
     fill(wb, valid_values())
-    define(wb, "MV_COMPANY_NAME", layout.FORM, "B95")
+    define(wb, "_MV_COMPANY_NAME", layout.FORM, "B95")
     wb[layout.FORM]["B4"] = None
     wb[layout.FORM]["B95"] = "挪过位置的公司"
     path = tmp_path / "挪动.xlsx"
@@ -314,12 +314,12 @@ def test_version_as_a_number_is_fine(tmp_path: Path) -> None:
 
 def test_missing_names_are_listed(tmp_path: Path) -> None:
     wb = new_template()
-    del wb.defined_names["MV_USCC"]
-    del wb.defined_names["MV_P2_S3_PAID"]
+    del wb.defined_names["_MV_USCC"]
+    del wb.defined_names["_MV_P2_S3_PAID"]
     wb.save(tmp_path / "缺名称.xlsx")
     with pytest.raises(WorkbookError) as caught:
         read(tmp_path / "缺名称.xlsx")
-    assert "缺少定义名称：MV_USCC、MV_P2_S3_PAID" in str(caught.value)
+    assert "缺少定义名称：_MV_USCC、_MV_P2_S3_PAID" in str(caught.value)
 
 
 def test_missing_version_name(tmp_path: Path) -> None:

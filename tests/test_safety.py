@@ -225,4 +225,4 @@ def test_read_defined_names_scopes(tmp_path: Path) -> None:
 
 def test_read_defined_names_of_the_template(valid: Path) -> None:
     names = read_defined_names(valid)
-    assert names["MV_TEMPLATE_ID"][1] and names["MV_USCC"] == ("申报表", "G4")
+    assert names["MV_TEMPLATE_ID"][1] and names["_MV_USCC"] == ("申报表", "G4")

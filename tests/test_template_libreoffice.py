@@ -80,7 +80,9 @@ def plant_wrong_cached_values(source: Path, target: Path, sheet_index: int) -> P
         for item in zin.infolist():
             body = zin.read(item.filename)
             if item.filename == part:
-                body, count = re.subn(rb"(</f>)<v\s*/>", rb"\1<v>" + WRONG.encode() + b"</v>", body)
+                body, count = re.subn(
+                    rb"(</f>)(?:<v\s*/>|<v></v>)", rb"\1<v>" + WRONG.encode() + b"</v>", body
+                )
                 assert count > 50, f"only {count} formula cells in {part}"
             zout.writestr(item, body)
     return target

@@ -87,9 +87,20 @@ def _name_error(*_: object) -> str:
     return NAME_ERROR
 
 
+def _counta(*args: object) -> int:
+    """COUNTA, which pycel lacks: every non-empty cell or value (text, numbers, booleans, errors)."""
+    count = 0
+    for arg in args:
+        values = [v for row in arg for v in row] if isinstance(arg, tuple) else [arg]
+        count += sum(1 for v in values if v is not None and v != EMPTY)
+    return count
+
+
 def _plugin(name: str, functions: dict[str, Callable[..., object]]) -> str:
-    """Register a module pycel can import as a plugin (pycel looks functions up by lower-case name)."""
+    """Register a module pycel can import as a plugin (pycel looks functions up by lower-case name), with
+    COUNTA added (the template's text-amount guard uses it)."""
     module = types.ModuleType(name)
+    module.counta = _counta  # type: ignore[attr-defined]
     for udf, function in functions.items():
         setattr(module, udf.lower(), function)
     sys.modules[name] = module
@@ -155,11 +166,36 @@ def test_without_the_udfs_the_native_formulas_give_the_same_numbers(filled, exam
 
 def test_the_udf_answers_differ_from_stand_ins_so_the_comparison_means_something(filled) -> None:
     """A control: with the UDF names returning a wrong number, IFERROR keeps it and the check fails."""
-    wrong = _plugin("xlmv_test_pycel_wrong", dict.fromkeys(UDF_NAMES, lambda *_: 1.0))
+    functions = {**dict.fromkeys(UDF_NAMES, lambda *_: 1.0), "MV_POLICY": lambda: POLICY.label}
+    wrong = _plugin("xlmv_test_pycel_wrong", functions)
     name = "api_project_cap"
     xl = compiler(filled[name], wrong)
     expected = expected_cells(EXAMPLES[name]())
     assert mismatches(evaluate(xl, list(expected)), expected)
+
+
+XLWINGS_ERROR = "ModuleNotFoundError: No module named 'xlmv_udfs'"  # what a wrapper returns, as text
+
+
+@pytest.mark.parametrize(
+    ("policy_answer", "engine"),
+    [
+        (XLWINGS_ERROR, "计算方式：内置公式"),
+        (POLICY.label, "计算方式：插件"),
+        ("other@1", "计算方式：内置公式"),
+    ],
+)
+def test_udfs_answering_text_never_reach_a_cell(filled, policy_answer: str, engine: str) -> None:
+    """xlwings that cannot start Python makes every wrapper return its error text. The indicator says 插件
+    only when MV_POLICY answers with this template's policy; every UDF-first cell shows the native number
+    (never the text, never 0), also when MV_POLICY answers but the other wrappers return text."""
+    functions = {**dict.fromkeys(UDF_NAMES, lambda *_: XLWINGS_ERROR), "MV_POLICY": lambda: policy_answer}
+    broken = _plugin(f"xlmv_test_pycel_broken_{len(policy_answer)}", functions)
+    name = "api_project_cap"
+    xl = compiler(filled[name], broken)
+    expected = expected_cells(EXAMPLES[name]())
+    assert not mismatches(evaluate(xl, list(expected)), expected)
+    assert evaluate(xl, [L.ENGINE_NAME])[L.ENGINE_NAME] == engine
 
 
 # --- the native next-tier formula against xlmv.reward.next_step, across bounds and prior awards --------

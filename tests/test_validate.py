@@ -86,6 +86,14 @@ class FakeRange:
                 self.sheet.store((self.top[0] + r, self.top[1] + c), item)
 
     @property
+    def formula(self) -> str:
+        """Excel's Range.Formula: the formula, else the constant as text ("" when empty)."""
+        if self.top in self.sheet.formulas:
+            return self.sheet.formulas[self.top]
+        value = self.sheet.cells.get(self.top)
+        return "" if value is None else str(value)
+
+    @property
     def color(self) -> tuple[int, int, int] | None:
         return self.sheet.colors.get(self.top)
 
@@ -119,6 +127,7 @@ class FakeSheet:
         self.cells: dict[tuple[int, int], object] = {}
         self.colors: dict[tuple[int, int], tuple[int, int, int]] = {}
         self.widths: dict[int, float] = {}
+        self.formulas: dict[tuple[int, int], str] = {}
 
     def range(self, ref: str) -> FakeRange:
         return FakeRange(self, ref)
@@ -157,12 +166,18 @@ class FakeBook:
         """The book Excel would show for ``path``: values as COM hands them over, solid fills as RGB."""
         book = cls(path.name)
         wb = load_workbook(path)
+        cached = load_workbook(path, data_only=True)
         for ws in wb.worksheets:
             sheet = book.sheets[ws.title] = FakeSheet(book, ws.title)
             for row in ws.iter_rows():
                 for cell in row:
                     if cell.value is not None and cell.data_type != "f":
                         sheet.cells[(cell.row, cell.column)] = _as_com(cell.value, cell.data_type)
+                    elif cell.data_type == "f" and isinstance(cell.value, str):
+                        sheet.formulas[(cell.row, cell.column)] = cell.value
+                        saved = cached[ws.title].cell(cell.row, cell.column)
+                        if saved.value is not None:
+                            sheet.cells[(cell.row, cell.column)] = _as_com(saved.value, saved.data_type)
                     fill = cell.fill
                     if fill.fill_type == "solid" and fill.fgColor.type == "rgb":
                         rgb = fill.fgColor.rgb[-6:]
@@ -336,7 +351,7 @@ def test_clearing_finds_cells_after_rows_were_inserted(tmp_path: Path) -> None:
     # Excel inserts rows above: the name, the cell and its fill move to B95 (emulated), B4 gets another cell.
     form = fake.sheets[layout.FORM]
     form.colors[_index("B95")] = form.colors.pop(_index("B4"))
-    fake.names["MV_COMPANY_NAME"] = FakeName(fake, layout.FORM, "B95")
+    fake.names["_MV_COMPANY_NAME"] = FakeName(fake, layout.FORM, "B95")
     form.colors[_index("B4")] = (1, 2, 3)
     form.cells[_index("B95")] = "北京智算示例科技有限公司"
     assert validate(XlwingsBook(fake)) == []

@@ -83,12 +83,12 @@ def test_a_clean_export_passes(original: Path) -> None:
 
 
 def test_a_changed_amount_is_named_with_old_and_new(original: Path, tmp_path: Path) -> None:
-    path = edited(original, tmp_path / "x.xlsx", set_named("MV_P1_S1_CLAIMED", 3100000))
+    path = edited(original, tmp_path / "x.xlsx", set_named("_MV_P1_S1_CLAIMED", 3100000))
     wb = openpyxl.load_workbook(original)
-    sheet, cell = ref_of(wb, "MV_P1_S1_CLAIMED")
+    sheet, cell = ref_of(wb, "_MV_P1_S1_CLAIMED")
     result = verify_file(path)
     assert [(d.where, d.name, d.old, d.new) for d in result.differences] == [
-        (f"{sheet}!{cell}", "MV_P1_S1_CLAIMED", "6200000.00", "3100000.00")  # 01-星河智算: 620万
+        (f"{sheet}!{cell}", "_MV_P1_S1_CLAIMED", "6200000.00", "3100000.00")  # 01-星河智算: 620万
     ]
     code, text = report(path)
     assert code == 1
@@ -98,7 +98,7 @@ def test_a_changed_amount_is_named_with_old_and_new(original: Path, tmp_path: Pa
 
 
 def test_a_changed_company_name_is_named(original: Path, tmp_path: Path) -> None:
-    path = edited(original, tmp_path / "x.xlsx", set_named("MV_COMPANY_NAME", "北京另一家公司"))
+    path = edited(original, tmp_path / "x.xlsx", set_named("_MV_COMPANY_NAME", "北京另一家公司"))
     (difference,) = verify_file(path).differences
     assert difference.where == "附件3-3 申报表!B4"
     assert (difference.old, difference.new) == ("北京星河智算科技有限公司（示例）", "北京另一家公司")
@@ -201,7 +201,7 @@ def test_files_that_are_not_exports(original: Path, tmp_path: Path) -> None:
 def test_cli_exit_codes(original: Path, tmp_path: Path) -> None:
     ok = xlmv("verify", str(original))
     assert ok.returncode == 0 and "校验通过" in ok.stdout
-    changed = edited(original, tmp_path / "x.xlsx", set_named("MV_COMPANY_NAME", "改过的名称"))
+    changed = edited(original, tmp_path / "x.xlsx", set_named("_MV_COMPANY_NAME", "改过的名称"))
     bad = xlmv("verify", str(original), str(changed))
     assert bad.returncode == 1 and "改过的名称" in bad.stdout
     shutil.copy(original, tmp_path / "copy.xlsx")

@@ -250,17 +250,20 @@ def build_parser() -> argparse.ArgumentParser:
     excel = commands.add_parser(
         "excel",
         help="Windows Excel 插件设置",
-        description="为 Windows Excel 安装 xlwings 插件并设置 xlmv 函数",
+        description="为 Windows Excel 生成启用宏的申报表（内含 xlwings 独立模块和 xlmv 函数）并写入 xlwings 设置",
     )
     excel_actions = excel.add_subparsers(
         dest="action", required=True, parser_class=ChineseParser, metavar="操作"
     )
-    excel_actions.add_parser(
+    setup = excel_actions.add_parser(
         "setup",
-        help="安装 xlwings 插件并设置 xlmv 函数",
-        description="（仅 Windows）安装 xlwings Excel 加载项，并在 %USERPROFILE%\\.xlwings\\xlwings.conf 写入本机 "
-        "Python 和 UDF Modules = xlmv_udfs；随后列出需在 Excel 中手动完成的步骤。"
-        "退出码 0 已完成，2 不是 Windows 或加载项安装失败",
+        help="生成启用宏的申报表并写入 xlwings 设置",
+        description="（仅 Windows）在 %USERPROFILE%\\.xlwings\\xlwings.conf 写入本机 Python 和 UDF Modules = xlmv_udfs，"
+        "生成启用宏的申报表（内含 xlwings 独立模块和 xlmv 函数，无需加载项、无需打开 VBA 编辑器），"
+        "再通过 Excel 打开检查“计算方式：插件”；无法完成的步骤逐条说明。退出码 0 已完成，1 某一步失败，2 不是 Windows 或输出文件名不对",
+    )
+    setup.add_argument(
+        "-o", "--output", metavar="文件", default="申报表.xlsm", help="生成的启用宏申报表（.xlsm）"
     )
 
     demo = commands.add_parser(
@@ -350,7 +353,7 @@ def run_materials(args: argparse.Namespace) -> int:
 def run_excel(args: argparse.Namespace) -> int:
     from xlmv_udfs.excel_setup import setup
 
-    return setup()
+    return setup(output=Path(args.output))
 
 
 def run_batch(args: argparse.Namespace) -> int:

@@ -4,11 +4,12 @@ A marginal schedule is a piecewise-linear function. With falling rates (the Beij
 concave, so the reward is the *minimum* of one line per band, ``MIN(x*0.5, x*0.25+250000, x*0.1+1000000)``.
 The individual-income-tax trick ``MAX(x*{rates}-{deductions})`` only holds for rising rates (convex
 schedules), where the maximum is used instead; a schedule that is neither gets nested ``IF``s.
-Only functions every spreadsheet knows are used (IF, MIN, MAX, ROUND, SUM), never ``_xlfn.`` ones.
+Only functions every spreadsheet knows are used (IF, MIN, MAX, ROUND, SUM, COUNT, COUNTA), never ``_xlfn.`` ones.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from itertools import pairwise
 
@@ -83,6 +84,13 @@ def capped_formula(total: str, limit: Decimal, prior: str | None = None) -> str:
     """``total`` after a cap of ``limit`` less ``prior`` already received (never below 0)."""
     available = literal(limit) if prior is None else f"MAX({literal(limit)}-{prior},0)"
     return f"MIN({total},{available})"
+
+
+def non_numbers(refs: Sequence[str]) -> str:
+    """True when any of the cells or ranges ``refs`` holds something that is not a number: COUNTA counts
+    every non-empty cell (text, TRUE/FALSE, errors), COUNT only numbers, in every spreadsheet."""
+    joined = ",".join(refs)
+    return f"COUNTA({joined})>COUNT({joined})"
 
 
 def rounded(expr: str) -> str:

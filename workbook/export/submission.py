@@ -70,6 +70,7 @@ from xlmv_workbook.export.letter import LETTER, write_letter
 from xlmv_workbook.export.writer import Writer, tier_of
 from xlmv_workbook.read.reader import read_workbook
 from xlmv_workbook.read.validate import evaluate
+from xlmv_workbook.xlsx import celltext
 from xlmv_workbook.xlsx import styles as S
 from xlmv_workbook.xlsx.safety import WorkbookError
 
@@ -99,7 +100,7 @@ DATA = "xlmv_canonical"
 PRINT_SHEETS = (FORM, LETTER)
 CODE_NAME = "MV_VERIFY_CODE"
 FOOTER = "校验码 {code}　　第 &P 页，共 &N 页"
-CHUNK = 30_000  # characters of JSON per cell (Excel holds at most 32,767)
+CHUNK = 30_000  # UTF-16 units of JSON per cell (Excel holds at most 32,767)
 
 
 # ------------------------------------------------------------------------------------ the document
@@ -210,8 +211,8 @@ def _embed(wb: Workbook, text: str) -> None:
     """The canonical JSON in a very hidden sheet, in chunks below a note (Excel cells hold 32,767 chars)."""
     ws = wb.create_sheet(DATA)
     ws["A1"] = "xlmv 导出校验数据（canonical JSON，勿修改）"
-    for n, start in enumerate(range(0, len(text), CHUNK), start=2):
-        cell = ws.cell(row=n, column=1, value=text[start : start + CHUNK])
+    for n, piece in enumerate(celltext.chunks(text, CHUNK), start=2):
+        cell = ws.cell(row=n, column=1, value=piece)
         cell.data_type = "s"
     ws.sheet_state = "veryHidden"
 

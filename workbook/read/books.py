@@ -26,7 +26,7 @@ from openpyxl.cell.cell import Cell
 from openpyxl.styles import PatternFill
 from openpyxl.workbook.workbook import Workbook
 
-from xlmv_workbook.read.reader import UncachedFormula, parse_ref
+from xlmv_workbook.read.reader import CachedFormula, UncachedFormula, parse_ref
 from xlmv_workbook.template import layout
 from xlmv_workbook.xlsx import styles
 from xlmv_workbook.xlsx.atomic import save_atomically
@@ -187,9 +187,10 @@ class OpenpyxlBook(_Highlighting):
         if self._cached is None:  # formulas: the result Excel saved, from a second, values-only load
             self._cached = load_workbook(self.path, data_only=True, keep_vba=False)
         value = self._cached[cell.parent.title][cell.coordinate].value
+        formula = getattr(cell.value, "text", None) or str(cell.value)  # an ArrayFormula has .text
         if value is None:
-            return UncachedFormula(str(cell.value).removeprefix("="))
-        return value
+            return UncachedFormula(formula.removeprefix("="))
+        return CachedFormula(formula.removeprefix("="), value)
 
     def address(self, name: str) -> str:
         cell = self._cell(name)
@@ -312,7 +313,14 @@ class XlwingsBook(_Highlighting):
             raise KeyError(name) from None
 
     def read(self, name: str) -> object:
-        return _first(self._range(name).options(err_to_str=True).value)
+        rng = self._range(name)
+        value = _first(rng.options(err_to_str=True).value)
+        formula = _first(rng.formula)
+        # Range.Formula is the constant itself for a cell without a formula, also for the text "=1+1"
+        # typed with Excel's quote prefix: a formula is a "=…" that differs from the value it shows.
+        if isinstance(formula, str) and formula.startswith("=") and formula != value:
+            return CachedFormula(formula[1:], value)
+        return value
 
     def address(self, name: str) -> str:
         rng = self._range(name)

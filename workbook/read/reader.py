@@ -33,15 +33,17 @@ from decimal import Decimal
 from xlmv.declaration import Declaration
 from xlmv.errors import InputError
 from xlmv.findings import Finding, Severity
+from xlmv.money import format_yuan
 from xlmv.parsing import excel_error_name, is_blank, parse_optional_amount, parse_optional_date
 from xlmv_workbook.template import layout
 from xlmv_workbook.xlsx.calamine import calamine_book
 from xlmv_workbook.xlsx.cellrefs import cell_index, parse_ref
 from xlmv_workbook.xlsx.safety import WorkbookError, archive_errors, open_checks, parse_xml, stream_part
-from xlmv_workbook.xlsx.sheetscan import UncachedFormula, bad_shared_string, scan_sheet
+from xlmv_workbook.xlsx.sheetscan import CachedFormula, UncachedFormula, bad_shared_string, scan_sheet
 
 __all__ = [
     "INPUT_CLAUSE",
+    "CachedFormula",
     "ReadResult",
     "UncachedFormula",
     "convert",
@@ -141,7 +143,7 @@ def read_workbook(path: str | os.PathLike[str]) -> ReadResult:
     with archive_errors(path), zipfile.ZipFile(path) as zf:
         book = _read_book_xml(path, zf)
         wanted_names = [layout.TEMPLATE_ID_NAME, layout.TEMPLATE_VERSION_NAME, layout.POLICY_VERSION_NAME] + [
-            f.name for f in (*layout.fields(), *layout.material_file_fields())
+            n for f in (*layout.fields(), *layout.material_file_fields()) for n in f.names
         ]
         if layout.TEMPLATE_ID_NAME not in book.names:
             raise _not_ours(path)
@@ -185,9 +187,13 @@ def read_workbook(path: str | os.PathLike[str]) -> ReadResult:
             return UncachedFormula(scan.uncached[(row, col)])
         grid = grids[sheet]
         if row > len(grid) or col > len(grid[row - 1]):
-            return None
-        value = grid[row - 1][col - 1]
-        return None if value == "" else value
+            value = None
+        else:
+            value = grid[row - 1][col - 1]
+            value = None if value == "" else value
+        if (row, col) in scan.formulas:
+            return CachedFormula(scan.formulas[(row, col)], value)
+        return value
 
     def address(name: str) -> str:
         if name not in book.names:
@@ -313,6 +319,8 @@ def convert(f: layout.Field, value: object, *, label: str | None = None) -> obje
     Raises ``InputError`` whose message starts with ``label`` (default: the field's label).
     """
     label = label or f.label
+    if isinstance(value, CachedFormula):
+        value = value.value
     if isinstance(value, UncachedFormula):
         raise InputError(
             "公式没有计算结果",
@@ -465,10 +473,14 @@ def read_values(
     cells: dict[str, str] = {}
     missing: list[str] = []
     for f in layout.fields():
-        try:
-            cells[f.path] = address(f.name)
-            raw[f.path] = read(f.name)
-        except KeyError:
+        for name in f.names:  # the current name, else the first release's (``MV_USCC``)
+            try:
+                cells[f.path] = address(name)
+                raw[f.path] = read(name)
+                break
+            except KeyError:
+                continue
+        else:
             missing.append(f.name)
     if missing:
         broken = set(unusable)
@@ -489,6 +501,47 @@ def read_values(
         if text:
             files[f.path] = text
     return dataclasses.replace(result, files=files) if files else result
+
+
+def _shown(value: object) -> str:
+    value = _normalise(value)
+    if isinstance(value, float):
+        return _number_text(value)
+    return "（空）" if value is None or value == "" else str(value)
+
+
+def _cell_notes(f: layout.Field, raw: object, value: object) -> list[tuple[Severity, str, str]]:
+    """What the reader used although the workbook itself cannot: (severity, code, message).
+
+    A formula in an input cell: the value saved in the file was used, which Excel or LibreOffice may show
+    differently once they recalculate (an error for amounts: money must not rest on a stale result). An
+    amount the template's formulas compute with, stored as text: read, but those formulas show
+    ``金额须为数字`` instead of a figure, so the printed form carries no reward until it is a number.
+    """
+    label = display_label(f)
+    notes: list[tuple[Severity, str, str]] = []
+    if isinstance(raw, CachedFormula):
+        shown = f"={raw.formula}" if raw.formula else "共享公式"
+        severity = Severity.ERROR if f.type == "amount" else Severity.WARNING
+        notes.append(
+            (
+                severity,
+                "input.formula",
+                f"{label}：单元格是公式（{shown}），本工具使用了文件中保存的计算结果 {_shown(raw.value)}；"
+                "Excel 或 LibreOffice 重新计算后可能显示不同的值。请直接填写数值，不要使用公式",
+            )
+        )
+        raw = raw.value
+    if layout.feeds_formulas(f) and isinstance(raw, str) and value is not None:
+        notes.append(
+            (
+                Severity.ERROR,
+                "input.text_amount",
+                f"{label}：金额 {raw.strip()!r} 以文本形式保存，本工具按 {format_yuan(value)} 元读取，但表内公式不能用它计算"
+                "（奖励测算等处显示“金额须为数字”）。请将单元格内容改为数字（如 1200000）",
+            )
+        )
+    return notes
 
 
 def build_result(
@@ -514,7 +567,7 @@ def build_result(
     return ReadResult(
         source=source,
         declaration=Declaration.model_validate(data),
-        findings=_input_findings(typed.problems, where),
+        findings=_input_findings(typed.problems, typed.notes, where),
         cells=dict(cells),
         template_version=version,
         policy_label=policy_label,
@@ -525,22 +578,27 @@ def build_result(
 
 @dataclass(frozen=True)
 class _Typed:
-    """Every template field's value converted to its type, or the problem with what was typed."""
+    """Every template field's value converted to its type, or the problem with what was typed, and what
+    the reader used although the workbook's own formulas cannot (``_cell_notes``)."""
 
     values: dict[str, object]
     problems: dict[str, InputError]
+    notes: dict[str, list[tuple[Severity, str, str]]]
 
     @classmethod
     def convert(cls, raw: Mapping[str, object]) -> _Typed:
         values: dict[str, object] = {}
         problems: dict[str, InputError] = {}
+        notes: dict[str, list[tuple[Severity, str, str]]] = {}
         for f in layout.fields():
             try:
                 values[f.path] = convert(f, raw.get(f.path), label=display_label(f))
             except InputError as exc:
                 problems[f.path] = exc
                 values[f.path] = None
-        return cls(values, problems)
+            else:
+                notes[f.path] = _cell_notes(f, raw.get(f.path), values[f.path])
+        return cls(values, problems, notes)
 
     def filled(self, path: str) -> bool:
         """Whether the user typed something there (a bad value counts; a default 0 does not)."""
@@ -597,9 +655,14 @@ def _product(
     return product, tuple(service_rows)
 
 
-def _input_findings(problems: Mapping[str, InputError], where: Mapping[str, str]) -> list[Finding]:
-    """One error per value that could not be converted, at its place in the declaration; a bad value in an
-    unused product slot (a material status) goes with the slot."""
+def _input_findings(
+    problems: Mapping[str, InputError],
+    notes: Mapping[str, list[tuple[Severity, str, str]]],
+    where: Mapping[str, str],
+) -> list[Finding]:
+    """One error per value that could not be converted, at its place in the declaration, then the notes on
+    values read although the workbook's formulas cannot use them; a bad value in an unused product slot (a
+    material status) goes with the slot."""
     return [
         Finding(
             severity=Severity.ERROR,
@@ -609,7 +672,12 @@ def _input_findings(problems: Mapping[str, InputError], where: Mapping[str, str]
             clause=INPUT_CLAUSE,
         )
         for path, exc in problems.items()
+        if path in where  # a bad material status of an unused product slot is ignored with the slot
+    ] + [
+        Finding(severity=severity, code=code, field=where[path], message=message, clause=INPUT_CLAUSE)
+        for path, found in notes.items()
         if path in where
+        for severity, code, message in found
     ]
 
 

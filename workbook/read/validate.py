@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,14 +94,36 @@ def result_rows(evaluation: Evaluation) -> list[tuple[str, str, str, str]]:
     return rows
 
 
-def highlight_marks(evaluation: Evaluation) -> dict[str, str]:
-    """Defined name → fill colour for each input cell with a finding (an error wins over a warning)."""
+def highlight_marks(evaluation: Evaluation, names: Container[str] | None = None) -> dict[str, str]:
+    """Defined name → fill colour for each input cell with a finding (an error wins over a warning).
+
+    ``names``: the book's defined names; a workbook of the first release has the input names ``MV_…``
+    (``Field.legacy_name``), and those are marked there."""
     marks: dict[str, str] = {}
     for f in evaluation.findings:
         target = evaluation.result.field_for(f.field)
-        if target is not None and marks.get(target.name) != ERROR_FILL:
-            marks[target.name] = _FILL[f.severity]
+        if target is None:
+            continue
+        name = target.name
+        if names is not None and name not in names and target.legacy_name in names:
+            name = target.legacy_name
+        if marks.get(name) != ERROR_FILL:
+            marks[name] = _FILL[f.severity]
     return marks
+
+
+class _Known:
+    """``name in _Known(adapter)``: whether the book has the defined name (its address resolves)."""
+
+    def __init__(self, adapter: BookAdapter) -> None:
+        self.adapter = adapter
+
+    def __contains__(self, name: object) -> bool:
+        try:
+            self.adapter.address(str(name))
+        except KeyError:
+            return False
+        return True
 
 
 def validate(adapter: BookAdapter) -> list[Finding]:
@@ -128,7 +150,7 @@ def validate(adapter: BookAdapter) -> list[Finding]:
     adapter.write_results(result_rows(evaluation))
     adapter.write_cells(status_cells(result, report))
     adapter.clear_highlights()
-    adapter.highlight(highlight_marks(evaluation))
+    adapter.highlight(highlight_marks(evaluation, _Known(adapter)))
     return evaluation.findings
 
 

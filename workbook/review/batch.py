@@ -251,8 +251,8 @@ def run(
     out = out or sys.stdout
     err = err or sys.stderr
     target = Path(output)
-    if target.suffix.lower() != ".xlsx":
-        print(f"xlmv batch：输出文件应以 .xlsx 结尾：{output}", file=err)
+    if target.suffix.lower() not in (".xlsx", ".xlsm"):
+        print(f"xlmv batch：输出文件应以 .xlsx（或含 MV_RECALC 宏的 .xlsm）结尾：{output}", file=err)
         return EXIT_BAD_INPUT
     if not target.parent.is_dir():
         print(f"xlmv batch：{output}：输出文件夹不存在", file=err)

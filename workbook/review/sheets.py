@@ -39,7 +39,8 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xlmv_workbook.template import layout
-from xlmv_workbook.xlsx import styles
+from xlmv_workbook.xlsx import celltext, styles
+from xlmv_workbook.xlsx import macros as macro_support
 from xlmv_workbook.xlsx.atomic import write_atomically
 
 __all__ = [
@@ -74,7 +75,7 @@ FORMAT_VERSION = "2"  # 2: title row, live formulas, engine values and snapshots
 
 MONEY = styles.MONEY_FORMAT
 PERCENT = "0.00%"
-MAX_CELL_TEXT = 32_767  # Excel's limit
+MAX_CELL_TEXT = celltext.MAX_CELL_UNITS  # Excel's limit, in UTF-16 code units
 
 
 @dataclass(frozen=True)
@@ -301,9 +302,8 @@ def header_index(row: Sequence[object]) -> dict[str, int]:
 
 
 def cell_text(value: str) -> str:
-    """Text as a cell can hold it: no XML-illegal control characters, at most Excel's 32,767 characters."""
-    text = ILLEGAL_CHARACTERS_RE.sub("", value)
-    return text if len(text) <= MAX_CELL_TEXT else text[: MAX_CELL_TEXT - 1] + "…"
+    """Text as a cell can hold it: no XML-illegal control characters, at most Excel's 32,767 UTF-16 units."""
+    return celltext.truncate(ILLEGAL_CHARACTERS_RE.sub("", value), MAX_CELL_TEXT)
 
 
 # ------------------------------------------------------------------------------------------ writing
@@ -493,6 +493,11 @@ def write_review(
     meta.column_dimensions["A"].width = 12
     meta.column_dimensions["B"].width = 80
     meta.sheet_state = "hidden"
+    macros = target.suffix.lower() == ".xlsm"  # MV_RECALC in Excel: xlwings.conf and the VBA project
+    if macros:
+        macro_support.add_config_sheet(wb)
+        wb[macro_support.CONFIG_SHEET].sheet_state = "hidden"
+        macro_support.set_code_names(wb)
     buffer = io.BytesIO()
     wb.save(buffer)
     # openpyxl numbers the worksheet parts in sheet order: sheet1.xml is the first sheet.
@@ -506,5 +511,6 @@ def write_review(
                 xml = _with_rows(data.decode("utf-8"), rows, len(columns))
                 data = xml.encode("utf-8", "replace")
             final.writestr(info.filename, data)
-    write_atomically(target, out.getvalue())
+    data = macro_support.macro_enabled(out.getvalue()) if macros else out.getvalue()
+    write_atomically(target, data)
     return target

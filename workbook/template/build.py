@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -23,6 +22,8 @@ from xlmv_workbook.template.sheet_info import build_config, build_guide, build_p
 from xlmv_workbook.template.sheet_letter import build_letter
 from xlmv_workbook.xlsx import styles as S
 from xlmv_workbook.xlsx.atomic import write_atomically
+from xlmv_workbook.xlsx.dynamic import mark_dynamic_arrays
+from xlmv_workbook.xlsx.macros import macro_enabled, set_code_names
 
 
 def unsupported(policy: Policy) -> list[str]:
@@ -58,7 +59,8 @@ def build_workbook(policy: Policy) -> Workbook:
     build_results(sheets[L.RESULTS])
     build_config(sheets[L.CONFIG])
 
-    limit = policy.limits.description_chars.value if policy.limits.description_chars else L.DESCRIPTION_LIMIT
+    chars = policy.limits.description_chars
+    limit = chars.value if chars else (L.DESCRIPTION_LIMIT or 0)  # 0: no field has a max_length then
     for field in L.fields():
         names[field.name] = f"{_quote(field.sheet)}!{_absolute(field.cell)}"
         validation = inputs.validation_for(field, limit)
@@ -111,61 +113,25 @@ def _absolute(ref: str) -> str:
 
 # --- saving ------------------------------------------------------------------------------------------
 
-_DA_METADATA = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<metadata xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-    'xmlns:xda="http://schemas.microsoft.com/office/spreadsheetml/2017/dynamicarray">'
-    '<metadataTypes count="1"><metadataType name="XLDAPR" minSupportedVersion="120000" copy="1" pasteAll="1" '
-    'pasteValues="1" merge="1" splitFirst="1" rowColShift="1" clearFormats="1" clearComments="1" assign="1" '
-    'coerce="1" cellMeta="1"/></metadataTypes><futureMetadata name="XLDAPR" count="1"><bk><extLst>'
-    '<ext uri="{bdbb8cdc-fa1e-496e-a857-3c3f30c029c3}"><xda:dynamicArrayProperties fDynamic="1" fCollapsed="0"/>'
-    '</ext></extLst></bk></futureMetadata><cellMetadata count="1"><bk><rc t="1" v="0"/></bk></cellMetadata>'
-    "</metadata>"
-)
 
-
-def mark_dynamic_arrays(data: bytes) -> bytes:
-    """Flag the MV_BREAKDOWN array formulas as dynamic arrays (Excel 365 spills them).
-
-    openpyxl writes them as one-cell array formulas; Excel needs ``cm="1"`` on the cell and a metadata part
-    declaring XLDAPR. Older Excel, WPS and LibreOffice ignore the flag and show the formula's first value.
-    """
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for item in source.infolist():
-            body = source.read(item.filename)
-            if item.filename.startswith("xl/worksheets/sheet") and b"MV_BREAKDOWN" in body:
-                body = re.sub(
-                    rb'<c r="([A-Z]+\d+)"([^>]*)><f t="array" ref="\1">(?=[^<]*MV_BREAKDOWN)',
-                    rb'<c r="\1"\2 cm="1"><f t="array" ref="\1">',
-                    body,
-                )
-            elif item.filename == "[Content_Types].xml":
-                body = body.replace(
-                    b"</Types>",
-                    b'<Override PartName="/xl/metadata.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheetMetadata+xml"/></Types>',
-                )
-            elif item.filename == "xl/_rels/workbook.xml.rels":
-                body = body.replace(
-                    b"</Relationships>",
-                    b'<Relationship Id="rIdMeta1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sheetMetadata" Target="metadata.xml"/></Relationships>',
-                )
-            target.writestr(item, body)
-        target.writestr("xl/metadata.xml", _DA_METADATA)
-    return out.getvalue()
-
-
-def template_bytes(policy: Policy) -> bytes:
+def template_bytes(policy: Policy, *, macros: bool = False) -> bytes:
+    """The template as .xlsx, or with ``macros`` as .xlsm carrying xlwings' standalone VBA and the xlmv
+    wrappers (``xlsx.macros``)."""
+    wb = build_workbook(policy)
+    if macros:
+        set_code_names(wb)
     buffer = io.BytesIO()
-    build_workbook(policy).save(buffer)
-    return mark_dynamic_arrays(buffer.getvalue())
+    wb.save(buffer)
+    data = mark_dynamic_arrays(buffer.getvalue())  # also what save_atomically does
+    return macro_enabled(data) if macros else data
 
 
 def write_template(path: Path, policy: Policy | str = DEFAULT_POLICY) -> Path:
-    """Build the template for ``policy`` (a Policy, or a bundled id) and write it atomically."""
-    if path.suffix.lower() != ".xlsx":
-        raise ValueError(f"模板文件名应以 .xlsx 结尾：{path}")
+    """Build the template for ``policy`` (a Policy, or a bundled id) and write it atomically: ``.xlsx``
+    without macros, ``.xlsm`` with xlwings' standalone VBA and the xlmv functions."""
+    suffix = path.suffix.lower()
+    if suffix not in (".xlsx", ".xlsm"):
+        raise ValueError(f"模板文件名应以 .xlsx（不含宏）或 .xlsm（含插件宏）结尾：{path}")
     chosen = load_policy(policy) if isinstance(policy, str) else policy
-    write_atomically(path, template_bytes(chosen))
+    write_atomically(path, template_bytes(chosen, macros=suffix == ".xlsm"))
     return path

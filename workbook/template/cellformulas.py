@@ -1,9 +1,15 @@
 """Formulas for the template's computed cells: the add-in's UDF first, the native formula as fallback.
 
-``IFERROR(MV_API_REWARD(…), <native>)`` shows the UDF's answer where xlwings is loaded and the native
-formula (generated from the policy data by ``xlmv.formula``) everywhere else — Excel without Python, Mac,
-the web, WPS, LibreOffice — so no user ever sees ``#NAME?``. A UDF's own error text (``#金额无效：…``) is a
-string, not an error, so it shows through. Only functions every spreadsheet knows are used.
+``IFERROR(IF(<add-in answers>,MV_API_REWARD(…)+0,NA()),<native>)`` shows the UDF's number where the add-in
+answers correctly and the native formula (generated from the policy data by ``xlmv.formula``) everywhere
+else — Excel without Python, Mac, the web, WPS, LibreOffice, or xlwings unable to start Python. The
+indicator cell (``MV_ENGINE``) says 插件 only when ``MV_POLICY()`` returns the policy this template was built
+for; every UDF call is made only then, once per cell, and ``+0`` turns any text the wrapper returns (xlwings'
+error text, a ``#…`` message) into an error, so the native formula is used instead: never text, never a 0.
+
+An amount that feeds a formula but is stored as text (pasted, or written by a script) is never computed
+with: ``unless_numbers`` shows ``TEXT_MARKER`` in every cell that depends on it, and in the totals built on
+those cells. Only functions every spreadsheet knows are used.
 """
 
 from __future__ import annotations
@@ -15,10 +21,15 @@ from xlmv import formula as native
 from xlmv.money import FEN
 from xlmv.policy import Band, Kind, Policy
 from xlmv.reward import band_lowers
+from xlmv_workbook.template.layout import ENGINE_NAME
 
 # The UDFs that compute one kind's project reward and tier (names are the add-in's contract).
 REWARD_UDF = {"api": "MV_API_REWARD", "private": "MV_PRIVATE_REWARD"}
 TIER_UDF = {"api": "MV_API_TIER", "private": "MV_PRIVATE_TIER"}
+TEXT_MARKER = "金额须为数字"
+"""Shown instead of a figure when an amount it depends on is text (or an error, or TRUE/FALSE)."""
+ENGINE_ON = "计算方式：插件"
+ENGINE_OFF = "计算方式：内置公式"
 
 
 num = native.literal
@@ -28,8 +39,22 @@ def quote(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
+def engine(policy: Policy) -> str:
+    """The indicator: 插件 only when the add-in answers with this template's policy (``MV_POLICY``)."""
+    ok = f"IFERROR({'MV_POLICY()'}={quote(policy.label)},FALSE)"
+    return f"IF({ok},{quote(ENGINE_ON)},{quote(ENGINE_OFF)})"
+
+
 def dual(udf: str, fallback: str) -> str:
-    return f"IFERROR({udf},{fallback})"
+    """The UDF's number when the indicator says the add-in works, else (or when the answer is not a
+    number) the native ``fallback``."""
+    return f"IFERROR(IF({ENGINE_NAME}={quote(ENGINE_ON)},{udf}+0,NA()),{fallback})"
+
+
+def unless_numbers(refs: Sequence[str], expr: str) -> str:
+    """``expr``, or ``TEXT_MARKER`` when any of the cells or ranges ``refs`` holds something other than a
+    number or nothing (text such as "50000" or "120万", an error, TRUE/FALSE)."""
+    return f"IF({native.non_numbers(refs)},{quote(TEXT_MARKER)},{expr})" if refs else expr
 
 
 def by_kind(policy: Policy, kind_cell: str, exprs: dict[str, str], default: str = '""') -> str:
@@ -155,7 +180,8 @@ def checklist_summary(policy: Policy, kind_cell: str, rng: str, cells: Sequence[
     complete = f'"齐全 {total}/{total}"&IF(({na_count})>0,"（含不适用 "&({na_count})&" 项）","")'
     missing = f'"缺 "&({missing_count})&" 项："&LEFT({missing_list},LEN({missing_list})-1)'
     fallback = f"IF(({missing_count})=0,{complete},{missing})"
-    return f'IF({kind_cell}="","",{dual(f"MV_CHECKLIST({kind_cell},{rng})", fallback)})'
+    # Native only: a text answer cannot be told from xlwings' error text without calling the UDF twice.
+    return f'IF({kind_cell}="","",{fallback})'
 
 
 def enterprise_total(policy: Policy, rewards: str, prior: str) -> str:
@@ -166,6 +192,3 @@ def enterprise_total(policy: Policy, rewards: str, prior: str) -> str:
         else native.rounded(native.capped_formula(f"SUM({rewards})", cap.amount, prior))
     )
     return dual(f"MV_ENTERPRISE_REWARD({rewards},{prior})", fallback)
-
-
-ENGINE = 'IF(ISERROR(MV_POLICY()),"计算方式：内置公式","计算方式：插件")'

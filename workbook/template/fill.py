@@ -17,6 +17,7 @@ import openpyxl
 from xlmv.declaration import Declaration
 from xlmv.policy import load_policy
 from xlmv_workbook.template import layout as L
+from xlmv_workbook.xlsx import celltext
 from xlmv_workbook.xlsx.atomic import save_atomically
 
 _STEP = re.compile(r"([a-z_0-9]+)(?:\[(\d+)\])?")
@@ -74,11 +75,16 @@ def fill_template(template: Path, decl: Declaration, out: Path) -> Path:
     the service rows, checklist statuses, commitments; other input cells stay empty."""
     if len(decl.products) > L.PRODUCTS:
         raise ValueError(f"the template has {L.PRODUCTS} product slots, the declaration {len(decl.products)}")
-    wb = openpyxl.load_workbook(template)
+    wb = openpyxl.load_workbook(template, keep_vba=Path(template).suffix.lower() == ".xlsm")
     for field in L.fields():
         value = cell_value(field, value_at(decl, field.path), decl.policy)
         if value is None:
             continue
+        if isinstance(value, str) and not celltext.fits(value):
+            raise ValueError(
+                f"{field.label}（{field.ref}）的文字超过 Excel 单元格上限 {celltext.MAX_CELL_UNITS} 个字符"
+                f"（按 UTF-16 计，现有 {celltext.utf16_units(value)} 个），请精简"
+            )
         sheet, cell = resolve(wb, field.name)
         wb[sheet][cell].value = value
     save_atomically(wb, out)

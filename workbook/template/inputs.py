@@ -87,7 +87,11 @@ def validation_for(field: Field, description_limit: int) -> DataValidation | Non
         )
     if field.choices is not None:
         return DataValidation(
-            type="list", formula1=f"={LIST_NAMES[field.choices]}", error="请从下拉列表中选择", **common
+            # Written without "=" as Excel and XlsxWriter do; "=MV_LIST_…" is "Invalid expression" in Gnumeric.
+            type="list",
+            formula1=LIST_NAMES[field.choices],
+            error="请从下拉列表中选择",
+            **common,
         )
     if field.max_length is not None:
         return DataValidation(

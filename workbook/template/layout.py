@@ -13,8 +13,15 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Literal
 
+from xlmv.policy import DEFAULT_POLICY, load_policy
+
 TEMPLATE_ID = "xlmv-declaration"
 TEMPLATE_VERSION = "1"
+
+# The layout is drawn for the default policy's lists and limits (the product description's length,
+# the number of checklist items); a policy with longer lists needs a new template version.
+_POLICY = load_policy(DEFAULT_POLICY)
+_LIMITS = _POLICY.limits
 
 # Room in the template (附件3-3: “申报多项产品的自行扩充本表”).
 PRODUCTS = 3
@@ -36,12 +43,25 @@ FieldType = Literal["text", "long_text", "code", "amount", "date", "int", "choic
 Choices = Literal["unit_types", "kinds", "product_types", "scenarios", "statuses", "yes_no"]
 
 
+# Input cells' defined names live in a namespace of their own: no worksheet function can start with "_"
+# (VBA, hence every xlwings UDF, and Excel's built-ins begin with a letter), so ``=MV_USCC(_MV_USCC)`` is
+# never ambiguous. Templates of the first release named inputs ``MV_…`` like the UDFs (``MV_USCC``); the
+# readers accept those names too (``legacy_name``).
+INPUT_PREFIX = "_MV_"
+LEGACY_INPUT_PREFIX = "MV_"
+
+
+def input_name(suffix: str) -> str:
+    """The defined name of an input cell: ``input_name("USCC")`` is ``_MV_USCC``."""
+    return INPUT_PREFIX + suffix
+
+
 @dataclass(frozen=True)
 class Field:
     """One input cell."""
 
     path: str  # where the value goes in the Declaration
-    name: str  # workbook-level defined name
+    name: str  # workbook-level defined name (``INPUT_PREFIX`` + a suffix)
     sheet: str
     cell: str
     label: str
@@ -53,6 +73,16 @@ class Field:
     @property
     def ref(self) -> str:
         return f"{self.sheet}!{self.cell}"
+
+    @property
+    def legacy_name(self) -> str:
+        """The name the first release gave this cell (``MV_USCC``), still read in filled workbooks."""
+        return LEGACY_INPUT_PREFIX + self.name.removeprefix(INPUT_PREFIX)
+
+    @property
+    def names(self) -> tuple[str, str]:
+        """The names to look the cell up by, current first."""
+        return self.name, self.legacy_name
 
 
 # --- 申报表: column letters and row positions ----------------------------------------------------------
@@ -66,58 +96,64 @@ YES_NO = ("是", "否")
 def _company() -> list[Field]:
     pairs: list[tuple[tuple[str, str, str, FieldType, str], tuple[str, str, str, FieldType, str] | None]] = [
         (
-            ("company.name", "MV_COMPANY_NAME", "企业名称", "text", "填写营业执照上的企业全称"),
+            ("company.name", input_name("COMPANY_NAME"), "企业名称", "text", "填写营业执照上的企业全称"),
             (
                 "company.uscc",
-                "MV_USCC",
+                input_name("USCC"),
                 "统一社会信用代码",
                 "code",
                 "18 位统一社会信用代码，登记地须在北京市",
             ),
         ),
         (
-            ("company.registered_address", "MV_REG_ADDRESS", "注册地址", "text", ""),
-            ("company.unit_type", "MV_UNIT_TYPE", "单位性质", "choice", "从下拉列表选择（附件3 一.1）"),
+            ("company.registered_address", input_name("REG_ADDRESS"), "注册地址", "text", ""),
+            (
+                "company.unit_type",
+                input_name("UNIT_TYPE"),
+                "单位性质",
+                "choice",
+                "从下拉列表选择（附件3 一.1）",
+            ),
         ),
         (
-            ("company.contact_address", "MV_CONTACT_ADDRESS", "联系地址", "text", ""),
-            ("company.email", "MV_EMAIL", "联系邮箱", "text", "如 name@example.com"),
+            ("company.contact_address", input_name("CONTACT_ADDRESS"), "联系地址", "text", ""),
+            ("company.email", input_name("EMAIL"), "联系邮箱", "text", "如 name@example.com"),
         ),
         (
-            ("company.contact_person", "MV_CONTACT_PERSON", "申报联系人", "text", ""),
-            ("company.mobile", "MV_MOBILE", "联系人手机", "code", "11 位手机号码"),
+            ("company.contact_person", input_name("CONTACT_PERSON"), "申报联系人", "text", ""),
+            ("company.mobile", input_name("MOBILE"), "联系人手机", "code", "11 位手机号码"),
         ),
         (
             (
                 "company.revenue_last_year",
-                "MV_REVENUE",
+                input_name("REVENUE"),
                 "企业上一年营收（元）",
                 "amount",
                 "单位：元，可写 1200000 或 120万",
             ),
-            ("company.employees", "MV_EMPLOYEES", "员工数量（人）", "int", "整数"),
+            ("company.employees", input_name("EMPLOYEES"), "员工数量（人）", "int", "整数"),
         ),
         (
             (
                 "company.product_revenue_h1_2024",
-                "MV_PRODUCT_REVENUE_H1",
+                input_name("PRODUCT_REVENUE_H1"),
                 "大模型应用产品2024年上半年收入（元）",
                 "amount",
                 "单位：元",
             ),
             (
                 "company.industry_code",
-                "MV_INDUSTRY_CODE",
+                input_name("INDUSTRY_CODE"),
                 "国民经济行业分类代码",
                 "code",
                 "GB/T 4754-2017 代码，如 6513 或 I6513",
             ),
         ),
         (
-            ("application_date", "MV_APPLICATION_DATE", "申报日期", "date", "如 2025-03-31"),
+            ("application_date", input_name("APPLICATION_DATE"), "申报日期", "date", "如 2025-03-31"),
             (
                 "prior_year_award",
-                "MV_PRIOR_YEAR_AWARD",
+                input_name("PRIOR_YEAR_AWARD"),
                 "本自然年已获本政策奖励（元）",
                 "amount",
                 "同一自然年内已获模型券奖励合计，用于企业年度上限（附件3 二.3）；没有填 0",
@@ -137,7 +173,7 @@ def _company() -> list[Field]:
     fields.append(
         Field(
             "company.introduction",
-            "MV_INTRO",
+            input_name("INTRO"),
             FORM,
             f"B{row}",
             "企业基本情况介绍",
@@ -148,7 +184,7 @@ def _company() -> list[Field]:
     fields.append(
         Field(
             "company.ranking",
-            "MV_RANKING",
+            input_name("RANKING"),
             FORM,
             f"B{row + 1}",
             "企业所处行业排名",
@@ -190,6 +226,30 @@ PROCUREMENT_COLUMNS = (
 )
 
 
+# One product's block on 申报表, top to bottom: the rows above the service table, one row per API service,
+# then the private-procurement table and the 产品申报费用 lines. Each name is a ``ProductBlock`` field
+# (``<name>_row``); the offsets follow from the order, so a row is added or moved here and nowhere else.
+HEAD_ROWS = (
+    "header",  # 第二部分 … 产品n
+    "name",  # 产品名称 | 申报方式
+    "type",  # 产品类型 | 产品上线时间
+    "scenario",  # 应用场景（行业） | 本项目已获奖励
+    "scenario_note",
+    "description",
+    "outcomes",
+    "fees_title",  # 产品申报费用明细 …
+    "service_header",  # 序号 and the API service columns
+)
+TAIL_ROWS = (
+    "procurement_header",  # the private-procurement columns
+    "procurement",
+    "fees_header",  # 产品申报费用（万元）
+    "fees",
+)
+BLANK_ROWS_BETWEEN_PRODUCTS = 1
+PRODUCT_BLOCK_ROWS = len(HEAD_ROWS) + SERVICES + len(TAIL_ROWS) + BLANK_ROWS_BETWEEN_PRODUCTS
+
+
 @dataclass(frozen=True)
 class ProductBlock:
     """Row positions of one product's block on 申报表."""
@@ -216,120 +276,123 @@ class ProductBlock:
 
     @property
     def prefix(self) -> str:
-        return f"MV_P{self.index + 1}_"
+        return input_name(f"P{self.index + 1}_")
 
-
-PRODUCT_BLOCK_ROWS = 13 + SERVICES + 1  # rows a block takes, plus a blank row between blocks
+    def row(self, name: str) -> int:
+        """The row called ``name`` in ``HEAD_ROWS`` / ``TAIL_ROWS``."""
+        return int(getattr(self, f"{name}_row"))
 
 
 def product_block(index: int) -> ProductBlock:
     top = PRODUCT_FIRST_ROW + index * PRODUCT_BLOCK_ROWS
-    first_service = top + 9
-    return ProductBlock(
-        index=index,
-        header_row=top,
-        name_row=top + 1,
-        type_row=top + 2,
-        scenario_row=top + 3,
-        scenario_note_row=top + 4,
-        description_row=top + 5,
-        outcomes_row=top + 6,
-        fees_title_row=top + 7,
-        service_header_row=top + 8,
-        first_service_row=first_service,
-        procurement_header_row=first_service + SERVICES,
-        procurement_row=first_service + SERVICES + 1,
-        fees_header_row=first_service + SERVICES + 2,
-        fees_row=first_service + SERVICES + 3,
-    )
+    rows = {f"{name}_row": top + offset for offset, name in enumerate(HEAD_ROWS)}
+    first_service = top + len(HEAD_ROWS)
+    after_services = first_service + SERVICES
+    rows |= {f"{name}_row": after_services + offset for offset, name in enumerate(TAIL_ROWS)}
+    return ProductBlock(index=index, first_service_row=first_service, **rows)
 
 
-SUPPLEMENT_ROW = product_block(PRODUCTS - 1).last_row + 2
-DESCRIPTION_LIMIT = 1000  # mirrors the policy's 附件3-3 limit; the builder takes the real one from the policy
+SUPPLEMENT_ROW = product_block(PRODUCTS - 1).last_row + 2  # a blank row after the last product
+DESCRIPTION_LIMIT = _LIMITS.description_chars.value if _LIMITS.description_chars else None
+
+
+@dataclass(frozen=True)
+class _Own:
+    """One of a product's own input cells: which row of its block, which column, and what it holds."""
+
+    attr: str  # Product attribute
+    suffix: str  # defined name after the product prefix
+    row: str  # a HEAD_ROWS name
+    column: str
+    label: str
+    type: FieldType
+    choices: Choices | None = None
+    prompt: str = ""
+    max_length: int | None = None
+
+
+_DESCRIPTION_PROMPT = f"{DESCRIPTION_LIMIT}字以内描述" if DESCRIPTION_LIMIT else "描述产品功能与应用"
+PRODUCT_FIELDS = (
+    _Own("name", "NAME", "name", LEFT_VALUE, "产品名称", "text", prompt="拟申报的大模型应用产品"),
+    _Own(
+        "kind",
+        "KIND",
+        "name",
+        RIGHT_VALUE,
+        "申报方式",
+        "choice",
+        "kinds",
+        "API调用 或 私有化部署（附件3 二.1、二.2）",
+    ),
+    _Own("product_type", "TYPE", "type", LEFT_VALUE, "产品类型", "choice", "product_types"),
+    _Own("launch_date", "LAUNCH", "type", RIGHT_VALUE, "产品上线时间", "date", prompt="如 2024-10-01"),
+    _Own(
+        "scenario",
+        "SCENARIO",
+        "scenario",
+        LEFT_VALUE,
+        "应用场景（行业）",
+        "choice",
+        "scenarios",
+        "教育、医疗、文化……园林绿化等细分行业（附件3 一.3）",
+    ),
+    _Own(
+        "prior_award",
+        "PRIOR",
+        "scenario",
+        RIGHT_VALUE,
+        "本项目已获奖励（元）",
+        "amount",
+        prompt="API项目为以往累计，私有化项目为本年度；没有填 0（附件3 二.1、二.2）",
+    ),
+    _Own(
+        "scenario_note",
+        "SCENARIO_NOTE",
+        "scenario_note",
+        LEFT_VALUE,
+        "应用场景说明",
+        "long_text",
+        prompt="说明该产品的行业应用场景，列举行业场景应用情况",
+    ),
+    _Own(
+        "description",
+        "DESC",
+        "description",
+        LEFT_VALUE,
+        "产品说明",
+        "long_text",
+        prompt=_DESCRIPTION_PROMPT,
+        max_length=DESCRIPTION_LIMIT,
+    ),
+    _Own(
+        "outcomes",
+        "OUTCOMES",
+        "outcomes",
+        LEFT_VALUE,
+        "产品成效说明",
+        "long_text",
+        prompt="产品应用后的成效和已取得成绩",
+    ),
+)
 
 
 def _product(index: int) -> list[Field]:
+    """A product's own cells, its API service rows (columns B–I) and its procurement row (A–I)."""
     b = product_block(index)
     p, at = b.prefix, f"products[{index}]."
     fields = [
         Field(
-            f"{at}name",
-            f"{p}NAME",
+            f"{at}{o.attr}",
+            f"{p}{o.suffix}",
             FORM,
-            f"B{b.name_row}",
-            "产品名称",
-            "text",
-            prompt="拟申报的大模型应用产品",
-        ),
-        Field(
-            f"{at}kind",
-            f"{p}KIND",
-            FORM,
-            f"G{b.name_row}",
-            "申报方式",
-            "choice",
-            "kinds",
-            "API调用 或 私有化部署（附件3 二.1、二.2）",
-        ),
-        Field(
-            f"{at}product_type", f"{p}TYPE", FORM, f"B{b.type_row}", "产品类型", "choice", "product_types", ""
-        ),
-        Field(
-            f"{at}launch_date",
-            f"{p}LAUNCH",
-            FORM,
-            f"G{b.type_row}",
-            "产品上线时间",
-            "date",
-            prompt="如 2024-10-01",
-        ),
-        Field(
-            f"{at}scenario",
-            f"{p}SCENARIO",
-            FORM,
-            f"B{b.scenario_row}",
-            "应用场景（行业）",
-            "choice",
-            "scenarios",
-            "教育、医疗、文化……园林绿化等细分行业（附件3 一.3）",
-        ),
-        Field(
-            f"{at}prior_award",
-            f"{p}PRIOR",
-            FORM,
-            f"G{b.scenario_row}",
-            "本项目已获奖励（元）",
-            "amount",
-            prompt="API项目为以往累计，私有化项目为本年度；没有填 0（附件3 二.1、二.2）",
-        ),
-        Field(
-            f"{at}scenario_note",
-            f"{p}SCENARIO_NOTE",
-            FORM,
-            f"B{b.scenario_note_row}",
-            "应用场景说明",
-            "long_text",
-            prompt="说明该产品的行业应用场景，列举行业场景应用情况",
-        ),
-        Field(
-            f"{at}description",
-            f"{p}DESC",
-            FORM,
-            f"B{b.description_row}",
-            "产品说明",
-            "long_text",
-            prompt="1000字以内描述",
-            max_length=DESCRIPTION_LIMIT,
-        ),
-        Field(
-            f"{at}outcomes",
-            f"{p}OUTCOMES",
-            FORM,
-            f"B{b.outcomes_row}",
-            "产品成效说明",
-            "long_text",
-            prompt="产品应用后的成效和已取得成绩",
-        ),
+            f"{o.column}{b.row(o.row)}",
+            o.label,
+            o.type,
+            o.choices,
+            o.prompt,
+            o.max_length,
+        )
+        for o in PRODUCT_FIELDS
     ]
     for s in range(SERVICES):
         row = b.first_service_row + s
@@ -359,7 +422,7 @@ def _product(index: int) -> list[Field]:
 
 
 # --- 材料清单, 承诺书 ----------------------------------------------------------------------------------
-CHECKLIST_ITEMS = 9
+CHECKLIST_ITEMS = max((len(c.items) for c in _POLICY.checklists), default=0)  # 附件3-1 / 附件3-2 lists
 CHECKLIST_BLOCK_ROWS = CHECKLIST_ITEMS + 3  # header, column titles, items, summary
 
 
@@ -373,7 +436,7 @@ def _checklist(index: int) -> list[Field]:
     return [
         Field(
             f"products[{index}].checklist[{i}]",
-            f"MV_P{index + 1}_CHECK_{i + 1}",
+            input_name(f"P{index + 1}_CHECK_{i + 1}"),
             CHECKLIST,
             f"D{first + i}",
             f"产品{index + 1} 材料{i + 1} 状态",
@@ -401,7 +464,7 @@ def _conditions(index: int) -> list[Field]:
     return [
         Field(
             f"products[{index}].{attr}",
-            f"MV_P{index + 1}_{suffix}",
+            input_name(f"P{index + 1}_{suffix}"),
             CHECKLIST,
             f"{CONDITION_COLUMN}{first + n}",
             f"产品{index + 1} {label}",
@@ -425,7 +488,7 @@ def material_file_fields(index: int | None = None) -> tuple[Field, ...]:
     return tuple(
         Field(
             f"products[{p}].files[{i}]",
-            f"MV_P{p + 1}_FILES_{i + 1}",
+            input_name(f"P{p + 1}_FILES_{i + 1}"),
             CHECKLIST,
             f"{FILES_COLUMN}{checklist_first_row(p) + i}",
             f"产品{p + 1} 材料{i + 1} 文件",
@@ -444,20 +507,24 @@ def evidence_name(index: int, item: int) -> str:
 
 COMMITMENT_FIRST_ROW = 22
 COMMITMENTS = (
-    ("commitments.truthful", "MV_COMMIT_TRUTHFUL", "本单位承诺提交的全部申报材料均真实、准确、有效（第1条）"),
+    (
+        "commitments.truthful",
+        input_name("COMMIT_TRUTHFUL"),
+        "本单位承诺提交的全部申报材料均真实、准确、有效（第1条）",
+    ),
     (
         "commitments.no_other_funding",
-        "MV_COMMIT_NO_OTHER_FUNDING",
+        input_name("COMMIT_NO_OTHER_FUNDING"),
         "本次申请奖励的事项未获得其他市级财政资金支持（第3条）",
     ),
     (
         "commitments.scenario_compliance",
-        "MV_COMMIT_SCENARIO",
+        input_name("COMMIT_SCENARIO"),
         "使用大模型所开展的应用符合《北京市推动“人工智能+”行动计划（2024-2025年）》细分行业场景（第8条）",
     ),
     (
         "commitments.non_affiliation",
-        "MV_COMMIT_NON_AFFILIATION",
+        input_name("COMMIT_NON_AFFILIATION"),
         "本企业所采购的大模型企业为非关联企业（第9条）",
     ),
     (
@@ -480,7 +547,7 @@ def fields() -> tuple[Field, ...]:
     """Every input cell of the template, in form order."""
     supplement = Field(
         "supplementary",
-        "MV_SUPPLEMENT",
+        input_name("SUPPLEMENT"),
         FORM,
         f"B{SUPPLEMENT_ROW}",
         "补充说明",
@@ -519,6 +586,18 @@ def cell_of(path: str) -> str | None:
         if f.path.startswith(prefix + ".") or f.path.startswith(prefix + "["):
             return f.ref
     return None
+
+
+# Amounts the template's own formulas compute with (奖励测算, 产品申报费用): stored as text, they show
+# cellformulas.TEXT_MARKER there, and the readers report them.
+FORMULA_AMOUNTS = frozenset(
+    {"claimed_amount", "procurement_amount", "compute_fees", "data_fees", "prior_award", "prior_year_award"}
+)
+
+
+def feeds_formulas(f: Field) -> bool:
+    """Whether the template's formulas compute with this input cell's value."""
+    return f.type == "amount" and f.path.rsplit(".", 1)[-1] in FORMULA_AMOUNTS
 
 
 # --- 奖励测算 ------------------------------------------------------------------------------------------

@@ -57,6 +57,11 @@ def _items(kind: Kind, c: dict[str, object]) -> tuple[list[str], str]:
     return [str(c["procurement"])], str(c["procurement"])
 
 
+def _guarded(kind: Kind, c: dict[str, object], expr: str) -> str:
+    """``expr``, or the text marker when one of the kind's amounts or the prior award is not a number."""
+    return F.unless_numbers([_items(kind, c)[1], str(c["prior"])], expr)
+
+
 def build_calc(ws: Worksheet, policy: Policy) -> dict[str, str]:
     """Build the sheet; returns the defined names of its computed cells (name → cell)."""
     names: dict[str, str] = {}
@@ -75,7 +80,7 @@ def build_calc(ws: Worksheet, policy: Policy) -> dict[str, str]:
     S.title(ws, "A1", "奖励测算", f"A1:{PRINT_LAST_COLUMN}1")
     ws.row_dimensions[1].height = 28
     S.label(ws, "A2", "计算方式")
-    S.computed(ws, "B2", "=" + F.ENGINE, span="B2:D2")
+    S.computed(ws, "B2", "=" + F.engine(policy), span="B2:D2")
     names[L.ENGINE_NAME] = "B2"
     note = f"依据{policy.title}附件3 二：超额累进、逐档计算；金额单位：元。加载 xlwings 插件时由插件计算，否则由内置公式计算，结果相同。"
     S.text(ws, "A3", note, span=f"A3:{PRINT_LAST_COLUMN}3")
@@ -120,18 +125,20 @@ def _product(ws: Worksheet, policy: Policy, index: int) -> dict[str, str]:
         row = top + 2 + t
         labels = {k.id: F.quote(k.bands[t].label) for k in policy.kinds if t < len(k.bands)}
         rates = {k.id: F.num(k.bands[t].rate) for k in policy.kinds if t < len(k.bands)}
-        bases = {k.id: F.tier_base(k, t, _items(k, c)[0]) for k in policy.kinds}
+        bases = {k.id: _guarded(k, c, F.tier_base(k, t, _items(k, c)[0])) for k in policy.kinds}
         S.computed(ws, f"A{row}", "=" + F.by_kind(policy, kind_cell, labels))
         S.computed(ws, f"B{row}", "=" + F.by_kind(policy, kind_cell, bases, "0"), S.MONEY_FORMAT)
         S.computed(ws, f"C{row}", "=" + F.by_kind(policy, kind_cell, rates, '""'), S.RATE_FORMAT)
-        S.computed(ws, f"D{row}", f"=ROUND(SUM({shares[t]}),2)", S.MONEY_FORMAT)
+        S.computed(
+            ws, f"D{row}", f"=IF(ISTEXT(B{row}),B{row},ROUND(SUM({shares[t]}),2))", S.MONEY_FORMAT
+        )
     r = top + 2 + tiers
     maximum = f"D{r}"  # the 测算奖励 row, first below the tier rows
     rows = [
         (
             "测算奖励（上限前，元）",
             "max_reward",
-            {k.id: F.max_reward(k, _items(k, c)[0]) for k in policy.kinds},
+            {k.id: _guarded(k, c, F.max_reward(k, _items(k, c)[0])) for k in policy.kinds},
             S.MONEY_FORMAT,
         ),
         (
@@ -144,20 +151,22 @@ def _product(ws: Worksheet, policy: Policy, index: int) -> dict[str, str]:
         (
             "项目奖励（上限后，元）",
             "reward",
-            {k.id: F.project_reward(k, *_items(k, c), prior) for k in policy.kinds},
+            {k.id: _guarded(k, c, F.project_reward(k, *_items(k, c), prior)) for k in policy.kinds},
             S.MONEY_FORMAT,
         ),
         (
             "当前档位（0 为未达申报起点）",
             "tier",
-            {k.id: F.tier(k, _items(k, c)[1], _items(k, c)[0]) for k in policy.kinds},
+            {k.id: _guarded(k, c, F.tier(k, _items(k, c)[1], _items(k, c)[0])) for k in policy.kinds},
             "0",
         ),
         (
             "距下一档（或项目上限）还需投入（元）",
             "next_tier",
             {
-                k.id: F.next_tier(k, _items(k, c)[1], _items(k, c)[0], kind_cell, prior, maximum)
+                k.id: _guarded(
+                    k, c, F.next_tier(k, _items(k, c)[1], _items(k, c)[0], kind_cell, prior, maximum)
+                ),
                 for k in policy.kinds
             },
             S.MONEY_FORMAT,
@@ -166,7 +175,8 @@ def _product(ws: Worksheet, policy: Policy, index: int) -> dict[str, str]:
     names = {}
     for label, key, exprs, fmt in rows:
         S.label(ws, f"A{r}", label)
-        formula = f"={prior}" if exprs is None else "=" + F.by_kind(policy, kind_cell, exprs, "0")
+        shown_prior = F.unless_numbers([prior], prior)
+        formula = f"={shown_prior}" if exprs is None else "=" + F.by_kind(policy, kind_cell, exprs, "0")
         S.computed(ws, f"D{r}", formula, fmt)
         clause = {k.id: F.quote(k.cap.clause) for k in policy.kinds if k.cap}
         if label.startswith("项目奖励上限"):
@@ -232,8 +242,13 @@ def _summed(items: list[str]) -> str:
 def _breakdown(ws: Worksheet, policy: Policy, c: dict[str, object], top: int) -> None:
     """MV_BREAKDOWN as a dynamic array (flagged as one when the file is saved, see build.py)."""
     kind_cell = str(c["kind"])
-    calls = {k.id: f"MV_BREAKDOWN({kind_cell},{_items(k, c)[1]},{c['prior']})" for k in policy.kinds}
-    formula = f"=IFERROR({F.by_kind(policy, kind_cell, calls)},{F.quote(BREAKDOWN_NOTE)})"
+    calls = {
+        k.id: _guarded(k, c, f"MV_BREAKDOWN({kind_cell},{_items(k, c)[1]},{c['prior']})")
+        for k in policy.kinds
+    }
+    on = f"{L.ENGINE_NAME}={F.quote(F.ENGINE_ON)}"
+    chosen = f"IFERROR(IF({on},{F.by_kind(policy, kind_cell, calls)},NA()),{F.quote(BREAKDOWN_NOTE)})"
+    formula = f'=IF({kind_cell}="","",{chosen})'
     ws[f"F{top + 1}"] = ArrayFormula(f"F{top + 1}", formula)
     ws[f"F{top + 1}"].font = S.font(size=9)
     S.header(ws, f"F{top}", "插件明细（屏幕查看，不打印）", f"F{top}:I{top}")
@@ -280,7 +295,7 @@ def _chart(
     for i in range(slots):
         row = top + i
         ws[f"{px}{row}"] = pick(
-            {k: (f'IF({a[i]}="",NA(),{a[i]})' if i < len(a) else "NA()") for k, a in amounts.items()}
+            {k: (f"IF(ISNUMBER({a[i]}),{a[i]},NA())" if i < len(a) else "NA()") for k, a in amounts.items()}
         )
         ws[f"{py}{row}"] = pick({k.id: rewards[k.id](k, f"{px}{row}") for k in policy.kinds})
         ws[f"{px_wan}{row}"] = f"={px}{row}/10000"
@@ -381,20 +396,35 @@ def _enterprise(ws: Worksheet, policy: Policy) -> dict[str, str]:
         reward_cell = L.product_output_names(index)["reward"]
         S.label(ws, f"A{row}", f"产品{index + 1}")
         S.computed(ws, f"B{row}", f'={_cells(index)["name"]}&""')
-        S.computed(ws, f"C{row}", f"=IF(ISNUMBER({reward_cell}),{reward_cell},0)", S.MONEY_FORMAT)
+        # The marker of a product with a text amount carries on; a later product's share of the year cap
+        # depends on the earlier ones, so it shows the marker too.
+        S.computed(
+            ws,
+            f"C{row}",
+            f"=IF(ISTEXT({reward_cell}),{F.quote(F.TEXT_MARKER)},{reward_cell})",
+            S.MONEY_FORMAT,
+        )
         granted = (
             f"ROUND(MIN(C{row},MAX({available}-SUM(D{first}:D{row - 1}),0)),2)"
             if index
             else f"ROUND(MIN(C{row},{available}),2)"
         )
-        S.computed(ws, f"D{row}", "=" + granted, S.MONEY_FORMAT)
+        S.computed(
+            ws, f"D{row}", "=" + F.unless_numbers([f"C{first}:C{row}", prior], granted), S.MONEY_FORMAT
+        )
         names[L.product_output_names(index)["granted"]] = f"D{row}"
     r = last + 1
     for label, formula in (
-        ("各项目奖励合计（元）", f"=SUM(C{first}:C{last})"),
-        ("本自然年已获本政策奖励（元）", f"={prior}"),
+        ("各项目奖励合计（元）", "=" + F.unless_numbers([f"C{first}:C{last}"], f"SUM(C{first}:C{last})")),
+        ("本自然年已获本政策奖励（元）", "=" + F.unless_numbers([prior], prior)),
         ("企业年度奖励上限（元）", f"={F.num(cap.amount)}" if cap else '="无"'),
-        ("本年可获奖励合计（元）", "=" + F.enterprise_total(policy, f"C{first}:C{last}", prior)),
+        (
+            "本年可获奖励合计（元）",
+            "="
+            + F.unless_numbers(
+                [f"C{first}:C{last}", prior], F.enterprise_total(policy, f"C{first}:C{last}", prior)
+            ),
+        ),
     ):
         S.label(ws, f"A{r}", label, span=f"A{r}:C{r}")
         S.computed(ws, f"D{r}", formula, S.MONEY_FORMAT)

@@ -8,7 +8,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from xlmv.policy import Policy
 from xlmv_workbook.template import inputs
 from xlmv_workbook.template import layout as L
-from xlmv_workbook.template.cellformulas import by_kind
+from xlmv_workbook.template.cellformulas import by_kind, unless_numbers
 from xlmv_workbook.xlsx import styles as S
 
 WIDTHS = {"A": 18, "B": 16, "C": 15, "D": 18, "E": 13, "F": 13, "G": 16, "H": 16, "I": 16}
@@ -118,16 +118,23 @@ def _product(ws: Worksheet, policy: Policy, b: L.ProductBlock, fields: dict[str,
     for column, title in zip("ABCDEF", titles, strict=True):
         S.label(ws, f"{column}{b.fees_header_row}", title)
     S.label(ws, f"A{b.fees_row}", "金额（万元）")
-    api_sum = f"ROUND(SUM({claimed[0]}:{claimed[-1]})/10000,2)"
+    # A text amount shows the marker, never a figure computed from text (SUM would skip it silently).
+    claimed_range = f"{claimed[0]}:{claimed[-1]}"
+    api_sum = unless_numbers([claimed_range], f"ROUND(SUM({claimed_range})/10000,2)")
+
+    def wan(cell: str) -> str:
+        return unless_numbers([cell], f"ROUND({cell}/10000,2)")
+
     values = {
         "B": by_kind(policy, kind_cell, {"api": api_sum}, "0"),
-        "C": by_kind(policy, kind_cell, {"private": f"ROUND({proc['procurement_amount']}/10000,2)"}, "0"),
-        "D": by_kind(policy, kind_cell, {"private": f"ROUND({proc['compute_fees']}/10000,2)"}, "0"),
-        "E": by_kind(policy, kind_cell, {"private": f"ROUND({proc['data_fees']}/10000,2)"}, "0"),
+        "C": by_kind(policy, kind_cell, {"private": wan(proc["procurement_amount"])}, "0"),
+        "D": by_kind(policy, kind_cell, {"private": wan(proc["compute_fees"])}, "0"),
+        "E": by_kind(policy, kind_cell, {"private": wan(proc["data_fees"])}, "0"),
     }
     for column, formula in values.items():
         S.computed(ws, f"{column}{b.fees_row}", f"={formula}", S.WAN_FORMAT)
-    S.computed(ws, f"F{b.fees_row}", f"=SUM(B{b.fees_row}:E{b.fees_row})", S.WAN_FORMAT)
+    fees = f"B{b.fees_row}:E{b.fees_row}"
+    S.computed(ws, f"F{b.fees_row}", "=" + unless_numbers([fees], f"SUM({fees})"), S.WAN_FORMAT)
     S.text(
         ws,
         f"G{b.fees_header_row}",

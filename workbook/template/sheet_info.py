@@ -13,7 +13,7 @@ from xlmv_workbook.xlsx import styles as S
 
 GUIDE_LINES = (
     "1. 在“申报表”中填写企业信息和各申报产品（最多 {products} 项；API调用每项产品最多 {services} 款大模型服务）。黄色格为填写项，绿色格为自动计算，不能修改。",
-    "2. 金额一律以“元”填写（可写 1200000，也可写 1,200,000.00）；“产品申报费用”按附件3-3要求自动换算为万元。算力、数据费用单独填写，不计入大模型采购金额。",
+    "2. 金额一律以“元”填写（可写 1200000，也可写 1,200,000.00）；“产品申报费用”按附件3-3要求自动换算为万元。算力、数据费用单独填写，不计入大模型采购金额。申报金额、采购金额、费用和已获奖励须为数字：以文字形式存入的金额（如粘贴的“120万”）不参与计算，相关格显示“金额须为数字”。",
     "3. 在“材料清单”中逐项选择材料状态；“奖励测算”显示分档明细、项目上限、企业年度上限和距下一档还需投入的金额。",
     "4. 在“承诺书”中确认各项承诺；打印承诺书后由法定代表人签字并加盖公章。",
     "5. 校验：安装 xlmv 插件后运行宏 MV_VALIDATE，或在命令行运行 xlmv check 本文件.xlsx；问题写入“校验结果”表，并在对应单元格标色。",
@@ -33,7 +33,7 @@ def build_guide(ws: Worksheet, policy: Policy) -> dict[str, str]:
     row = 4
     for line in GUIDE_LINES:
         S.text(ws, f"A{row}", line.format(products=L.PRODUCTS, services=L.SERVICES), span=f"A{row}:B{row}")
-        ws.row_dimensions[row].height = 32 if len(line) < 120 else 64
+        ws.row_dimensions[row].height = 32 if len(line) <= 100 else 64  # two or more wrapped lines
         row += 1
     row += 1
     S.header(ws, f"A{row}", "颜色说明", f"A{row}:B{row}")

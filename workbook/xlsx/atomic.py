@@ -23,6 +23,8 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
+from xlmv_workbook.xlsx.dynamic import mark_dynamic_arrays
+
 __all__ = ["ReadOnlyFileError", "numbered", "save_atomically", "write_atomically", "write_new"]
 
 
@@ -89,10 +91,11 @@ def write_atomically(path: str | os.PathLike[str], data: bytes) -> None:
 
 def save_atomically(workbook: Workbook, path: str | os.PathLike[str]) -> None:
     """Save an openpyxl workbook with ``write_atomically`` (serialised in memory first, so a full disk
-    fails in the write, not inside openpyxl's ZIP writer)."""
+    fails in the write, not inside openpyxl's ZIP writer), the MV_BREAKDOWN cells flagged as dynamic
+    arrays again (openpyxl drops the flag when it loads a workbook)."""
     buffer = io.BytesIO()
     workbook.save(buffer)
-    write_atomically(path, buffer.getvalue())
+    write_atomically(path, mark_dynamic_arrays(buffer.getvalue()))
 
 
 def numbered(stem: str, n: int) -> str:

@@ -1,6 +1,6 @@
 """The worksheet pre-scan before calamine reads values: the used area (so a crafted sheet cannot make
 calamine allocate a huge grid) and, at the input cells, Excel error values (calamine shows them as empty)
-and formulas whose result was never saved.
+formulas whose result was never saved, and formulas with a saved result.
 
 The scan streams the part through expat with start-tag callbacks only; no elements are built.
 """
@@ -28,12 +28,21 @@ class UncachedFormula(NamedTuple):
     formula: str
 
 
+class CachedFormula(NamedTuple):
+    """An input cell holding a formula, with the result saved in the file (which a spreadsheet may show
+    differently once it recalculates)."""
+
+    formula: str
+    value: object
+
+
 @dataclass
 class _SheetScan:
     max_row: int = 0
     max_col: int = 0
     errors: dict[tuple[int, int], str] = field(default_factory=dict)
     uncached: dict[tuple[int, int], str] = field(default_factory=dict)
+    formulas: dict[tuple[int, int], str] = field(default_factory=dict)  # formulas with a saved result
 
 
 _SHEET_DATA_END = re.compile(rb"</(?:[^\s<>/:]+:)?sheetData\s*>")
@@ -100,6 +109,8 @@ def scan_sheet(
             scan.errors[cell] = shown
         elif formula is not None and not shown.strip():
             scan.uncached[cell] = "".join(formula)
+        elif formula is not None:
+            scan.formulas[cell] = "".join(formula)
 
     def has_value() -> None:
         nonlocal max_row, max_col, too_large
@@ -123,6 +134,8 @@ def scan_sheet(
                 position = position_of(ref)
                 if position is None:
                     raise _bad_reference(path, sheet, f"单元格引用“{ref}”")
+                if position[0] != row_no and row_no:
+                    raise _misplaced(path, sheet, ref, row_no)
                 row_no, col_no = position
             if every_cell:
                 has_value()
@@ -283,3 +296,11 @@ def bad_number(path: str | os.PathLike[str], zf: zipfile.ZipFile, part: str) -> 
 
     stream_part(path, zf, part, start, end, text)
     return found[0] if found else None
+
+
+def _misplaced(path: str | os.PathLike[str], sheet: str, ref: str, row: int) -> WorkbookError:
+    # Such a cell (Z1 inside row 21) made python-calamine try to allocate 83 GB and abort the process.
+    return WorkbookError(
+        path,
+        f"工作表“{sheet}”的单元格 {ref} 位于第 {row} 行的记录中，位置不一致，文件可能已损坏；请在 Excel 中打开并重新保存",
+    )
