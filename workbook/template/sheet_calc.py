@@ -129,9 +129,7 @@ def _product(ws: Worksheet, policy: Policy, index: int) -> dict[str, str]:
         S.computed(ws, f"A{row}", "=" + F.by_kind(policy, kind_cell, labels))
         S.computed(ws, f"B{row}", "=" + F.by_kind(policy, kind_cell, bases, "0"), S.MONEY_FORMAT)
         S.computed(ws, f"C{row}", "=" + F.by_kind(policy, kind_cell, rates, '""'), S.RATE_FORMAT)
-        S.computed(
-            ws, f"D{row}", f"=IF(ISTEXT(B{row}),B{row},ROUND(SUM({shares[t]}),2))", S.MONEY_FORMAT
-        )
+        S.computed(ws, f"D{row}", f"=IF(ISTEXT(B{row}),B{row},ROUND(SUM({shares[t]}),2))", S.MONEY_FORMAT)
     r = top + 2 + tiers
     maximum = f"D{r}"  # the 测算奖励 row, first below the tier rows
     rows = [
@@ -166,7 +164,7 @@ def _product(ws: Worksheet, policy: Policy, index: int) -> dict[str, str]:
             {
                 k.id: _guarded(
                     k, c, F.next_tier(k, _items(k, c)[1], _items(k, c)[0], kind_cell, prior, maximum)
-                ),
+                )
                 for k in policy.kinds
             },
             S.MONEY_FORMAT,
