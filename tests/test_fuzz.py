@@ -178,7 +178,7 @@ def structural_cases(data: bytes) -> dict[str, bytes]:
             for m in re.finditer(r"<definedName name=\"([^\"]+)\"[^>]*>'((?:[^']|'')+)'!", book)
             if m[1] in wanted
         }
-        ids = {m[1]: m[2] for m in re.finditer(r'<sheet name="([^"]+)"[^>]*r:id="([^"]+)"', book)}
+        ids = {m[1]: m[2] for m in re.finditer(r'<sheet\b[^>]*? name="([^"]+)"[^>]*r:id="([^"]+)"', book)}
         targets = {m[1]: m[2] for m in re.finditer(r'Id="([^"]+)"[^>]*Target="([^"]+)"', rels)}
         targets.update({m[2]: m[1] for m in re.finditer(r'Target="([^"]+)"[^>]*Id="([^"]+)"', rels)})
         parts = {"xl/" + targets[ids[s]].removeprefix("/xl/").removeprefix("xl/") for s in read}

@@ -1,6 +1,6 @@
 """Cached results for the formulas ``xlmv recalc`` writes through openpyxl.
 
-openpyxl saves a formula without its result (``<f>…</f><v/>``), so a reader that does not recalculate
+openpyxl saves a formula without its result (``<f>…</f><v/>``, or ``<v></v>`` when it writes with lxml), so a reader that does not recalculate
 (a preview, LibreOffice set to never recalculate on load, ``openpyxl`` with ``data_only=True``) would
 show nothing. The engine knows each result, so ``add_cached_values`` writes it into the saved file."""
 
@@ -24,7 +24,7 @@ from xlmv_workbook.xlsx.atomic import write_atomically
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _FORMULA_CELL = re.compile(
-    r'<c r="([A-Z]+[0-9]+)"((?: [a-z]+="[^"]*")*)><f>(.*?)</f><v\s*/>(</c>)', re.DOTALL
+    r'<c r="([A-Z]+[0-9]+)"((?: [a-z]+="[^"]*")*)><f>(.*?)</f><v\s*(?:/>|></v>)(</c>)', re.DOTALL
 )
 
 

@@ -529,7 +529,7 @@ COMMITMENTS = (
     ),
     (
         "commitments.ai_direction",
-        "MV_COMMIT_AI_DIRECTION",
+        input_name("COMMIT_AI_DIRECTION"),
         "本单位大模型应用符合《北京市“十四五”时期高精尖产业发展规划》所支持的人工智能产业发展方向（附件3 一.2）",
     ),
 )
