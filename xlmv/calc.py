@@ -8,6 +8,7 @@ scaled shares to the scaled project figure.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
@@ -30,9 +31,19 @@ class Calculation(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     policy: Policy
-    api: KindResult | None
-    private: KindResult | None
+    projects: tuple[KindResult, ...]  # one project per kind, in the policy's order of kinds
     enterprise: EnterpriseResult
+
+    def project(self, kind_id: str) -> KindResult | None:
+        return next((r for r in self.projects if r.kind == kind_id), None)
+
+    @property
+    def api(self) -> KindResult | None:
+        return self.project("api")
+
+    @property
+    def private(self) -> KindResult | None:
+        return self.project("private")
 
 
 def calculate(
@@ -46,19 +57,40 @@ def calculate(
     approved_ratio: Decimal | None = None,
 ) -> Calculation:
     """One API project (several model services) and one private-deployment project of one enterprise."""
-    api_result = (
-        compute_kind(policy, "api", api, prior_award=prior_api, approved_ratio=approved_ratio)
-        if api
-        else None
+    amounts = {"api": list(api), "private": [] if private is None else [private]}
+    return calculate_kinds(
+        policy,
+        {k: v for k, v in amounts.items() if v},
+        priors={"api": prior_api, "private": prior_private},
+        prior_year_award=prior_year_award,
+        approved_ratio=approved_ratio,
     )
-    private_result = (
-        compute_kind(policy, "private", [private], prior_award=prior_private, approved_ratio=approved_ratio)
-        if private is not None
-        else None
+
+
+def calculate_kinds(
+    policy: Policy,
+    amounts: Mapping[str, Sequence[Decimal]],
+    *,
+    priors: Mapping[str, Decimal] | None = None,
+    prior_year_award: Decimal = ZERO,
+    approved_ratio: Decimal | None = None,
+) -> Calculation:
+    """One project per kind of ``policy`` (kind id → its amounts: the services of a per-service kind, the
+    one base of a per-project kind), then the enterprise cap over them: any scheme, no code per kind."""
+    priors = priors or {}
+    projects = tuple(
+        compute_kind(
+            policy,
+            kind.id,
+            list(amounts[kind.id]),
+            prior_award=priors.get(kind.id, ZERO),
+            approved_ratio=approved_ratio,
+        )
+        for kind in policy.kinds
+        if amounts.get(kind.id)
     )
-    rewards = [r.reward for r in (api_result, private_result) if r is not None]
-    enterprise = apply_enterprise_cap(policy, rewards, prior_same_year=prior_year_award)
-    return Calculation(policy=policy, api=api_result, private=private_result, enterprise=enterprise)
+    enterprise = apply_enterprise_cap(policy, [r.reward for r in projects], prior_same_year=prior_year_award)
+    return Calculation(policy=policy, projects=projects, enterprise=enterprise)
 
 
 def _item(item: ItemResult) -> dict[str, object]:
@@ -119,22 +151,17 @@ def _cap(result: KindResult) -> dict[str, object] | None:
 def to_json(calc: Calculation) -> str:
     _POLICY_OF[calc.policy.id] = calc.policy
     out: dict[str, object] = {"policy": calc.policy.id, "policy_version": calc.policy.version}
-    if calc.api is not None:
-        out["api"] = {
-            "services": [_item(i) for i in calc.api.items],
-            "reward_before_cap": fen_str(calc.api.reward_before_cap),
-            "project_cap": _cap(calc.api),
-            "reward": fen_str(calc.api.reward),
-            **_project(calc.api),
-        }
-    if calc.private is not None:
-        item = calc.private.items[0]
-        out["private"] = {
-            **_item(item),
-            "reward_before_cap": fen_str(calc.private.reward_before_cap),
-            "project_cap": _cap(calc.private),
-            "reward": fen_str(calc.private.reward),
-            **_project(calc.private),
+    for result in calc.projects:  # keyed by kind id: ``api`` and ``private`` for the Beijing scheme
+        if _kind(result).basis == "per_service":
+            shape: dict[str, object] = {"services": [_item(i) for i in result.items]}
+        else:
+            shape = _item(result.items[0])
+        out[result.kind] = {
+            **shape,
+            "reward_before_cap": fen_str(result.reward_before_cap),
+            "project_cap": _cap(result),
+            "reward": fen_str(result.reward),
+            **_project(result),
         }
     cap = calc.enterprise.cap
     out["enterprise_cap"] = (
@@ -165,9 +192,7 @@ def to_table(calc: Calculation) -> str:
     header = ["方式", "项目/服务", "金额（元）", "档位", "奖励基数（元）", "比例上限", "奖励（元）"]
     rows: list[list[str]] = []
     notes: list[str] = []
-    for result in (calc.api, calc.private):
-        if result is None:
-            continue
+    for result in calc.projects:
         k = result.kind_label
 
         def line(label: str, amount: Decimal, sign: str = "", *, k: str = k) -> list[str]:

@@ -15,7 +15,15 @@ from xlmv.exitcodes import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK
 from xlmv.helpformat import LABELS, ChineseParser
 from xlmv.money import ZERO
 from xlmv.parsing import parse_amount, parse_ratio
-from xlmv.policy import DEFAULT_POLICY, PolicyError, current_policy, policy_from_option, use_policy
+from xlmv.policy import (
+    DEFAULT_POLICY,
+    Kind,
+    Policy,
+    PolicyError,
+    current_policy,
+    policy_from_option,
+    use_policy,
+)
 from xlmv.terminal import safe_terminal
 
 
@@ -88,6 +96,21 @@ def build_parser() -> argparse.ArgumentParser:
         type=_amount("大模型采购金额"),
         metavar="金额",
         help="私有化部署的大模型采购金额（元，不含算力、数据费用）；只能给出一次",
+    )
+    calc.add_argument(
+        "--amount",
+        action="append",
+        default=[],
+        metavar="方式=金额",
+        help="任一奖励方式的金额，方式为政策中的 id 或名称（见 xlmv policy show），如 --amount 合同=200万；"
+        "可重复：分服务计算的方式每次一项服务，按项目计算的方式只能给出一次",
+    )
+    calc.add_argument(
+        "--prior-award",
+        action="append",
+        default=[],
+        metavar="方式=金额",
+        help="该方式的项目以往已获奖励（元），如 --prior-award 合同=50万",
     )
     calc.add_argument(
         "--prior-year-award",
@@ -277,33 +300,61 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def run_calc(args: argparse.Namespace) -> int:
-    from xlmv.calc import calculate, to_json, to_table
+def _kind_amount(policy: Policy, text: str, option: str) -> tuple[Kind, Decimal]:
+    """``方式=金额`` of ``--amount`` / ``--prior-award``: the policy's kind (id or name) and the amount."""
+    key, sep, amount = text.partition("=")
+    if not sep:
+        raise InputError(f"{option} 格式无效", text, "应写成 方式=金额，如 合同=200万")
+    try:
+        kind = policy.kind(key)
+    except KeyError as exc:
+        raise InputError(f"{option} 的奖励方式无效", key, str(exc.args[0]).split("，", 1)[-1]) from None
+    return kind, parse_amount(amount, field=f"{option} {kind.label}")
 
-    if not args.api and args.private is None:
-        print(
-            "xlmv calc：请至少给出一项 --api 或 --private 金额，例如 xlmv calc --api 300万", file=sys.stderr
-        )
-        return EXIT_BAD_INPUT
+
+def run_calc(args: argparse.Namespace) -> int:
+    from xlmv.calc import calculate_kinds, to_json, to_table
+
     policy = current_policy()
-    for given, kind_id, option in (
-        (args.api, "api", "--api"),
-        (args.private is not None, "private", "--private"),
+    amounts: dict[str, list[Decimal]] = {}
+    for kind_id, option, given in (
+        ("api", "--api", args.api),
+        ("private", "--private", [] if args.private is None else [args.private]),
     ):
         if given and kind_id not in {k.id for k in policy.kinds}:
             kinds = "、".join(f"{k.label}（{k.id}）" for k in policy.kinds)
             print(
-                f"xlmv calc：政策 {policy.label} 没有 {option} 对应的奖励方式（id {kind_id}）；该政策的奖励方式：{kinds}",
+                f"xlmv calc：政策 {policy.label} 没有 {option} 对应的奖励方式（id {kind_id}）；该政策的奖励方式：{kinds}；"
+                "请用 --amount 方式=金额",
                 file=sys.stderr,
             )
             return EXIT_BAD_INPUT
-    result = calculate(
+        amounts.setdefault(kind_id, []).extend(given)
+    for text in args.amount:
+        kind, amount = _kind_amount(policy, text, "--amount")
+        amounts.setdefault(kind.id, []).append(amount)
+    for kind in policy.kinds:
+        if kind.basis == "per_project" and len(amounts.get(kind.id, [])) > 1:
+            print(
+                f"xlmv calc：{kind.label}按项目计算，一个项目只有一个{kind.base_label}，只能给出一次金额",
+                file=sys.stderr,
+            )
+            return EXIT_BAD_INPUT
+    if not any(amounts.values()):
+        print(
+            "xlmv calc：请至少给出一项金额，例如 xlmv calc --api 300万，或 --amount 方式=金额",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
+    priors = {"api": args.prior_api_award, "private": args.prior_private_award}
+    for text in args.prior_award:
+        kind, amount = _kind_amount(policy, text, "--prior-award")
+        priors[kind.id] = amount
+    result = calculate_kinds(
         policy,
-        args.api,
-        args.private,
+        amounts,
+        priors=priors,
         prior_year_award=args.prior_year_award,
-        prior_api=args.prior_api_award,
-        prior_private=args.prior_private_award,
         approved_ratio=args.ratio,
     )
     print(to_json(result) if args.json else to_table(result))
