@@ -25,6 +25,7 @@ from xlmv_workbook.read.books import OpenpyxlBook
 from xlmv_workbook.read.reader import read_workbook
 from xlmv_workbook.read.validate import ERROR_FILL, validate, validate_file
 from xlmv_workbook.template import layout as L
+from xlmv_workbook.xlsx.safety import WorkbookError
 
 DATA = Path(__file__).resolve().parent / "data"
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -152,3 +153,28 @@ def test_layout_limits_come_from_the_policy_data() -> None:
     assert max(len(c.items) for c in policy.checklists) == L.CHECKLIST_ITEMS
     rows = L.product_block(1).header_row - L.product_block(0).header_row
     assert rows == len(L.HEAD_ROWS) + L.SERVICES + len(L.TAIL_ROWS) + L.BLANK_ROWS_BETWEEN_PRODUCTS
+
+
+def test_a_first_release_book_without_the_cells_added_since_is_read(
+    template_path: Path, tmp_path: Path
+) -> None:
+    """A workbook filled in the first release's template has neither the later names nor the cells added
+    since (the material-2 questions, the 一.2 confirmation): it is read, those cells count as unanswered
+    (the rules say so), and one warning says the template is older."""
+    filled = fill_template(template_path, EXAMPLES["several_products_and_services"](), tmp_path / "new.xlsx")
+    old = _with_legacy_names(filled, tmp_path / "old.xlsx")
+    wb = openpyxl.load_workbook(old)
+    added = [f for f in L.fields() if f.since > 1]
+    assert len(added) == 4 * L.PRODUCTS + 1
+    for f in added:
+        del wb.defined_names[f.legacy_name]
+    wb.save(old)
+    result = read_workbook(old)
+    [warning] = [f for f in result.findings if f.code == "input.older_template"]
+    assert f"没有新版模板增加的 {len(added)} 个单元格" in warning.message
+    assert result.declaration.commitments.ai_direction is False  # unanswered: the rules report it
+    assert result.declaration.company == read_workbook(filled).declaration.company
+    del wb.defined_names[L.fields()[0].legacy_name]  # a cell every release has: still refused
+    wb.save(old)
+    with pytest.raises(WorkbookError, match="申报表模板缺少定义名称"):
+        read_workbook(old)

@@ -26,7 +26,7 @@ import posixpath
 import re
 import unicodedata
 import zipfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -471,7 +471,7 @@ def read_values(
         policy_label = ""
     raw: dict[str, object] = {}
     cells: dict[str, str] = {}
-    missing: list[str] = []
+    absent: list[layout.Field] = []
     for f in layout.fields():
         for name in f.names:  # the current name, else the first release's (``MV_USCC``)
             try:
@@ -481,7 +481,9 @@ def read_values(
             except KeyError:
                 continue
         else:
-            missing.append(f.name)
+            absent.append(f)
+    older = [f for f in absent if f.since > 1]  # cells a book of the first release does not have
+    missing = [f.name for f in absent if f.since == 1]
     if missing:
         broken = set(unusable)
         shown = "、".join(n + ("（引用已失效）" if n in broken else "") for n in missing[:8])
@@ -492,6 +494,8 @@ def read_values(
             "请使用原始模板重新填写",
         )
     result = build_result(source, raw, cells, version, policy_label)
+    if older:
+        result = dataclasses.replace(result, findings=[*result.findings, _older_book(older)])
     files: dict[str, str] = {}
     for f in layout.material_file_fields():  # optional: books without the column have no files
         try:
@@ -542,6 +546,22 @@ def _cell_notes(f: layout.Field, raw: object, value: object) -> list[tuple[Sever
             )
         )
     return notes
+
+
+def _older_book(older: Sequence[layout.Field]) -> Finding:
+    """A book from an earlier template release: the cells added since are read as empty (the rules then
+    say what is missing), and one warning says why."""
+    shown = "、".join(
+        dict.fromkeys(f.label.split(" ", 1)[1] if f.label.startswith("产品") else f.label for f in older)
+    )
+    return Finding(
+        severity=Severity.WARNING,
+        code="input.older_template",
+        field=older[0].path,
+        message=f"本申报表由旧版模板填写，没有新版模板增加的 {len(older)} 个单元格（{shown}），按未填写处理；"
+        "请用 xlmv template 生成的新模板补填",
+        clause=INPUT_CLAUSE,
+    )
 
 
 def build_result(

@@ -69,6 +69,7 @@ class Field:
     choices: Choices | None = None
     prompt: str = ""  # the data-validation input message
     max_length: int | None = None
+    since: int = 1  # the template release that added the cell: readers take an older book without it
 
     @property
     def ref(self) -> str:
@@ -471,6 +472,7 @@ def _conditions(index: int) -> list[Field]:
             "yes_no",
             "yes_no",
             "选择 是 / 否（附件3-1 2、附件3-2 2）",
+            since=2,
         )
         for n, (attr, suffix, label) in enumerate(CONDITIONS)
     ]
@@ -537,7 +539,17 @@ COMMITMENTS = (
 
 def _commitments() -> list[Field]:
     return [
-        Field(path, name, LETTER, f"F{COMMITMENT_FIRST_ROW + n}", label, "yes_no", "yes_no", "选择 是 / 否")
+        Field(
+            path,
+            name,
+            LETTER,
+            f"F{COMMITMENT_FIRST_ROW + n}",
+            label,
+            "yes_no",
+            "yes_no",
+            "选择 是 / 否",
+            since=2 if path == "commitments.ai_direction" else 1,
+        )
         for n, (path, name, label) in enumerate(COMMITMENTS)
     ]
 
