@@ -11,6 +11,7 @@ import math
 import os
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -218,26 +219,32 @@ def shared_string_count(path: str | os.PathLike[str], zf: zipfile.ZipFile) -> in
     return count
 
 
-def _first_bad_index(
-    path: str | os.PathLike[str], zf: zipfile.ZipFile, part: str, size: int
+def _first_bad_value(
+    path: str | os.PathLike[str],
+    zf: zipfile.ZipFile,
+    part: str,
+    watched: Callable[[dict[str, str]], bool],
+    bad: Callable[[str], bool],
 ) -> tuple[str, str] | None:
+    """The first cell of ``part`` (cell, text as written) that ``watched`` selects by its attributes and
+    whose ``<v>`` text is ``bad``; None when there is none."""
     found: list[tuple[str, str]] = []
-    ref, shared = "", False
+    ref, selected = "", False
     collected: list[str] | None = None
 
     def start(name: str, attrs: dict[str, str]) -> None:
-        nonlocal ref, shared, collected
+        nonlocal ref, selected, collected
         local = name.rpartition(":")[2]
         if local == "c":
-            ref, shared, collected = attrs.get("r", ""), attrs.get("t") == "s", None
-        elif local == "v" and shared:
+            ref, selected, collected = attrs.get("r", ""), watched(attrs), None
+        elif local == "v" and selected:
             collected = []
 
     def end(name: str) -> None:
         nonlocal collected
         if collected is not None and name.rpartition(":")[2] == "v":
             written = "".join(collected).strip()
-            if not (written.isascii() and written.isdigit() and int(written) < size):
+            if bad(written):
                 found.append((ref, written))
                 raise StopParsing
             collected = None
@@ -248,6 +255,13 @@ def _first_bad_index(
 
     stream_part(path, zf, part, start, end, text)
     return found[0] if found else None
+
+
+def _not_finite(written: str) -> bool:
+    try:
+        return bool(written) and not math.isfinite(float(written))
+    except ValueError:
+        return True
 
 
 def bad_shared_string(
@@ -257,7 +271,14 @@ def bad_shared_string(
     part) whose shared-string index is not in the table: calamine names no cell when it meets one."""
     size = shared_string_count(path, zf)
     for sheet, part in parts.items():
-        if (bad := _first_bad_index(path, zf, part, size)) is not None:
+        bad = _first_bad_value(
+            path,
+            zf,
+            part,
+            lambda attrs: attrs.get("t") == "s",
+            lambda written: not (written.isascii() and written.isdigit() and int(written) < size),
+        )
+        if bad is not None:
             return sheet, bad[0], bad[1], size
     return None
 
@@ -265,37 +286,7 @@ def bad_shared_string(
 def bad_number(path: str | os.PathLike[str], zf: zipfile.ZipFile, part: str) -> tuple[str, str] | None:
     """The first number cell (no ``t`` or ``t="n"``) whose ``<v>`` is not a finite number, as (cell, text):
     openpyxl refuses the whole workbook on ``NaN`` or ``INF`` without naming the cell."""
-    found: list[tuple[str, str]] = []
-    ref, numeric = "", False
-    collected: list[str] | None = None
-
-    def start(name: str, attrs: dict[str, str]) -> None:
-        nonlocal ref, numeric, collected
-        local = name.rpartition(":")[2]
-        if local == "c":
-            ref, numeric, collected = attrs.get("r", ""), attrs.get("t", "n") == "n", None
-        elif local == "v" and numeric:
-            collected = []
-
-    def end(name: str) -> None:
-        nonlocal collected
-        if collected is not None and name.rpartition(":")[2] == "v":
-            written = "".join(collected).strip()
-            try:
-                finite = math.isfinite(float(written)) if written else True
-            except ValueError:
-                finite = False
-            if not finite:
-                found.append((ref, written))
-                raise StopParsing
-            collected = None
-
-    def text(data: str) -> None:
-        if collected is not None:
-            collected.append(data)
-
-    stream_part(path, zf, part, start, end, text)
-    return found[0] if found else None
+    return _first_bad_value(path, zf, part, lambda attrs: attrs.get("t", "n") == "n", _not_finite)
 
 
 def _misplaced(path: str | os.PathLike[str], sheet: str, ref: str, row: int) -> WorkbookError:
