@@ -232,12 +232,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     recalc = commands.add_parser(
         "recalc",
-        help="按复核汇总表中修改后的审定比例、已获奖励重新计算",
-        description="重新计算复核汇总表（xlmv batch 生成）的计算列：项目上限后、企业年度上限后和按企业汇总。"
-        "能无损保存时写回原文件，否则写入“<原名>-重算.xlsx”并说明原因。退出码 0 已重算，2 无法重算",
+        help="增删申报、换台账或公式被覆盖后，按引擎重算复核汇总表",
+        description="重新计算复核汇总表（xlmv batch 生成）。改审定比例、已获奖励时表内公式即时重算，无需本命令；"
+        "增删申报行、改分配规则、换台账后，或有公式被覆盖时运行本命令：按引擎重写全部计算列和公式，并逐个列出恢复的单元格。"
+        "能无损保存时写回原文件，否则写入“<原名>-重算.xlsx”（已存在则编号）并说明原因。退出码 0 已重算，2 无法重算",
     )
     recalc.add_argument("file", metavar="文件", help="复核汇总工作簿")
     recalc.add_argument("-o", "--output", metavar="文件", help="另存为此文件（原文件不变）")
+    recalc.add_argument(
+        "--check", action="store_true", help="只检查（同 xlmv check-review）：列出被改动的公式和修改过的输入"
+    )
+    recalc.add_argument(
+        "--force", action="store_true", help="-o 给出的文件已存在时覆盖（原文件永远不会被覆盖）"
+    )
     _policy_option(recalc)
 
     policy = commands.add_parser(
@@ -254,10 +261,6 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"政策数据文件（.toml）或内置 id，默认 {DEFAULT_POLICY}",
     )
 
-    recalc.add_argument(
-        "--check", action="store_true", help="只检查（同 xlmv check-review）：列出被改动的公式和修改过的输入"
-    )
-
     check_review = commands.add_parser(
         "check-review",
         help="检查复核汇总表：被覆盖或改动的公式、修改过的输入",
@@ -265,10 +268,6 @@ def build_parser() -> argparse.ArgumentParser:
         "和自上次计算以来修改过的输入。退出码 0 公式完好，1 有公式被改动，2 无法读取",
     )
     check_review.add_argument("file", metavar="文件", help="复核汇总工作簿")
-
-    recalc.add_argument(
-        "--force", action="store_true", help="-o 给出的文件已存在时覆盖（原文件永远不会被覆盖）"
-    )
 
     excel = commands.add_parser(
         "excel",
