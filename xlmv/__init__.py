@@ -4,4 +4,4 @@ The core library (policy data, exact reward arithmetic, rules and findings) know
 the workbook, the xlwings UDFs and the CLI are thin layers over it.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
