@@ -105,9 +105,9 @@ def test_render_the_first_page_and_the_letter(result: ExportResult, pdftoppm: st
     letter = [re.sub(r"\s+", "", line) for line in pages[-1].splitlines() if line.strip()]
     assert "模型券奖励申报表" in first[:4] and first[0].startswith("附件3-3")
     assert letter[0].startswith("附件3-4") and "模型券奖励承诺书" in letter[:3]
-    assert letter[-1] == f"校验码{result.code}" and letter[-2].startswith(
+    assert letter[-1] == f"校验码{result.code}第{len(pages)}页，共{len(pages)}页" and letter[-2].startswith(
         "年月日"
-    )  # the footer, then the date
+    )  # the footer (code and page counter), then the date
     assert any("法定代表人（签字）" in line for line in letter[-5:])
     for number in (1, len(pages)):
         page = render_page(result.pdf, number, dpi=60, timeout=TIMEOUT)

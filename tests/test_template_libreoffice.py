@@ -206,9 +206,12 @@ def test_render_first_pages_of_the_form_and_the_calculation(pdf: Path, pdftoppm:
     form, calc = first_page(pages, "申请基本情况"), first_page(pages, "逐档计算")
     form_text, calc_text = (re.sub(r"\s+", "", pages[n - 1]) for n in (form, calc))
     assert "模型券奖励申报表" in form_text and COMPANY_NAME in form_text
-    charts = re.findall(r"产品(\d)：奖励与投入金额", calc_text)
-    assert charts == ["1", "2", "3"], calc_text  # the chart titles of the three product blocks
-    assert calc_text.count("本申报") == 3 and "投入金额（万元）" in calc_text  # legends and axis titles
+    # 奖励测算 prints one product per page: the chart titles of the three product blocks, in order
+    calc_pages = "".join(re.sub(r"\s+", "", p) for p in pages if "奖励与投入金额" in p.replace(" ", ""))
+    charts = re.findall(r"产品(\d)：奖励与投入金额", calc_pages)
+    assert charts == ["1", "2", "3"], calc_pages
+    assert calc_pages.count("奖励（按档位）") == 3 and "本申报" in calc_text  # one legend per chart
+    assert "投入金额（万元）" in calc_text  # axis title
     for number in (form, calc):
         page = render_page(pdf, number, dpi=60, timeout=TIMEOUT)
         short, long = sorted((page.width, page.height))
