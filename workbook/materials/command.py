@@ -21,7 +21,8 @@ from xlmv.texttable import render
 from xlmv_workbook.materials.evaluate import materials_report
 from xlmv_workbook.materials.folder import default_folder
 from xlmv_workbook.materials.limits import MaterialError
-from xlmv_workbook.read.reader import ReadResult, read_workbook
+from xlmv_workbook.read.reader import read_workbook
+from xlmv_workbook.read.result import ReadResult
 from xlmv_workbook.xlsx.safety import WorkbookError
 
 __all__ = ["item_rows", "run", "to_json_object"]

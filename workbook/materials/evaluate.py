@@ -13,7 +13,7 @@ from xlmv.evidence.checks import InvoiceUse, MaterialsReport, check_materials
 from xlmv.evidence.documents import Materials
 from xlmv.policy import load_policy
 from xlmv_workbook.materials.folder import collect, default_folder
-from xlmv_workbook.read.reader import ReadResult
+from xlmv_workbook.read.result import ReadResult
 from xlmv_workbook.template import layout
 
 __all__ = ["materials_report", "status_cells"]

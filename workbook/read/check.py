@@ -30,7 +30,8 @@ from xlmv.exitcodes import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK
 from xlmv.money import ZERO, fen_str, format_yuan
 from xlmv.policy import Policy, PolicyError, current_policy, load_policy, mismatch
 from xlmv.texttable import render
-from xlmv_workbook.read.reader import ReadResult, read_workbook
+from xlmv_workbook.read.reader import read_workbook
+from xlmv_workbook.read.result import ReadResult
 from xlmv_workbook.read.validate import Evaluation, evaluate, summary
 from xlmv_workbook.review.inputs import collect_inputs
 from xlmv_workbook.xlsx.safety import WorkbookError

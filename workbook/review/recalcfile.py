@@ -15,7 +15,7 @@ from typing import TextIO
 
 from xlmv.errors import os_reason
 from xlmv.money import format_yuan
-from xlmv_workbook.read.reader import _read_book_xml
+from xlmv_workbook.read.bookxml import read_book_xml
 from xlmv_workbook.review.cached import add_cached_values
 from xlmv_workbook.review.recalc import RecalcSummary, recalc_book
 from xlmv_workbook.review.reviewbooks import OpenpyxlReview
@@ -80,7 +80,7 @@ def _prescan(source: Path) -> None:
     (``B99999999``) or a far-away cell would make openpyxl walk millions of empty rows, and a number cell
     holding ``NaN`` or ``INF`` would make it refuse the file without naming the cell."""
     with archive_errors(source), zipfile.ZipFile(source) as zf:
-        for sheet, part in _read_book_xml(source, zf).sheets.items():
+        for sheet, part in read_book_xml(source, zf).sheets.items():
             if part in zf.namelist():
                 scan_sheet(source, zf, part, sheet, set(), limit=MAX_REVIEW_CELLS, every_cell=True)
                 if (bad := bad_number(source, zf, part)) is not None:
