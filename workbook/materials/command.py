@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from xlmv.evidence.checks import EvidenceStatus, MaterialsReport
+from xlmv.evidence.results import EvidenceStatus, MaterialsReport
 from xlmv.exitcodes import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK
 from xlmv.policy import PolicyError
 from xlmv.texttable import render

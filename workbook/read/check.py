@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TextIO
 
 from xlmv.assess import ProductAssessment
-from xlmv.evidence.checks import MaterialsReport
+from xlmv.evidence.results import MaterialsReport
 from xlmv.exitcodes import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK
 from xlmv.money import ZERO, fen_str, format_yuan
 from xlmv.policy import Policy, PolicyError, current_policy, load_policy, mismatch

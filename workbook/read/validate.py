@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xlmv.assess import Assessment, assess
-from xlmv.evidence.checks import MaterialsReport
+from xlmv.evidence.results import MaterialsReport
 from xlmv.findings import Finding, Severity
 from xlmv_workbook.read.books import BookAdapter, OpenpyxlBook
 from xlmv_workbook.read.result import ReadResult, read_values
