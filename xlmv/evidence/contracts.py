@@ -1,4 +1,4 @@
-"""The contract checks: its text readable, and a private deployment's signing date on or after the policy's."""
+"""The contract checks: its text readable, a private deployment's signing date on or after the policy's."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The settlement-statement checks: the provider, the billed period, and statements covering the claimed amounts."""
+"""The settlement-statement checks: provider, billed period, and statements covering the claimed amounts."""
 
 from __future__ import annotations
 

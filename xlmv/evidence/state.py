@@ -1,4 +1,4 @@
-"""The state of one materials check while it runs: the findings, and each item's errors, reviews and file notes."""
+"""One materials check while it runs: the findings, and each item's errors, reviews and file notes."""
 
 from __future__ import annotations
 
