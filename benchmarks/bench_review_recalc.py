@@ -36,7 +36,7 @@ from xlmv.reward import Allocation
 from xlmv_workbook.review import sheets as review
 from xlmv_workbook.review.batch import write_outcomes
 from xlmv_workbook.review.reading import FileOutcome, ProductLine
-from xlmv_workbook.review.recalc import recalc_file
+from xlmv_workbook.review.recalcfile import recalc_file
 from xlmv_workbook.review.sheets import FIRST_ROW, H
 
 SEED = 20250301

@@ -22,9 +22,7 @@ from conftest import IN_CI
 ROOT = Path(__file__).resolve().parent.parent
 SYSTEM_PYTHON = "/usr/bin/python3"
 _OWN = {"xlmv": ROOT / "xlmv", "xlmv_workbook": ROOT / "workbook", "xlmv_udfs": ROOT / "udfs"}
-_IMPORTS = (
-    "import xlmv.cli, xlmv_workbook.review.batch, xlmv_workbook.review.recalc, xlmv_workbook.template.build"
-)
+_IMPORTS = "import xlmv.cli, xlmv_workbook.review.batch, xlmv_workbook.review.recalcfile, xlmv_workbook.template.build"
 
 
 def _unavailable(reason: str) -> None:

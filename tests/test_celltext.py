@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
+from openpyxl import Workbook
 
+from xlmv_workbook.export.writer import Writer
 from xlmv_workbook.review.sheets import cell_text
 from xlmv_workbook.xlsx import celltext
 
@@ -31,3 +33,14 @@ def test_truncate_and_chunks_respect_the_limit(text: str, limit: int) -> None:
     pieces = celltext.chunks(text, limit)
     assert "".join(pieces) == text
     assert all(0 < celltext.utf16_units(p) <= limit for p in pieces)
+
+
+def test_export_cells_hold_at_most_32767_units() -> None:
+    """The export writer cuts text by the same rule as the review (``celltext``), not by Python characters."""
+    writer = Writer(Workbook())
+    ws = writer.sheet("表", {"A": 10})
+    writer.put(ws, "A1", "MV_TEXT", "text", ASTRAL * 20_000)
+    shown = ws["A1"].value
+    assert len(shown.encode("utf-16-le")) // 2 == 32_767
+    assert shown.endswith("…") and shown.startswith(ASTRAL)
+    assert writer.cells[-1].value == shown  # the embedded canonical value agrees with the cell

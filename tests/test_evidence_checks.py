@@ -8,9 +8,10 @@ import pytest
 from evidence_docs import BAIDU, BUYER, DEEPSEEK, complete_items, contract, example, invoice, materials, plain
 from evidence_docs import settlement as settlement_doc
 
-from xlmv.evidence.checks import EvidenceStatus, InvoiceUse, check_materials
+from xlmv.evidence.checks import check_materials
 from xlmv.evidence.documents import Document, Party
 from xlmv.evidence.names import names_match, normalise_name, split_provider
+from xlmv.evidence.results import EvidenceStatus, InvoiceUse
 from xlmv.policy import load_policy
 
 POLICY = load_policy()

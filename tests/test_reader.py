@@ -26,7 +26,8 @@ from workbooks import (
 from xlmv.assess import assess
 from xlmv.findings import Severity
 from xlmv_workbook.read.books import OpenpyxlBook
-from xlmv_workbook.read.reader import ReadResult, read_workbook
+from xlmv_workbook.read.reader import read_workbook
+from xlmv_workbook.read.result import ReadResult
 from xlmv_workbook.read.validate import read_book
 from xlmv_workbook.template import layout
 from xlmv_workbook.xlsx.safety import WorkbookError

@@ -32,7 +32,7 @@ from xlmv_workbook.review import formulas
 from xlmv_workbook.review import sheets as review
 from xlmv_workbook.review.batch import run_batch
 from xlmv_workbook.review.ledger import read_ledger
-from xlmv_workbook.review.recalc import recalc_file
+from xlmv_workbook.review.recalcfile import recalc_file
 from xlmv_workbook.review.sheets import FIRST_ROW, H
 
 D = Decimal

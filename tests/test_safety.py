@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from workbooks import sha256, write_workbook, zip_with
 
-from xlmv_workbook.read.reader import parse_ref, read_defined_names
+from xlmv_workbook.read.bookxml import read_defined_names
+from xlmv_workbook.xlsx.cellrefs import parse_ref
 from xlmv_workbook.xlsx.safety import OLE2_SIGNATURE, WorkbookError, ZipLimits, open_checks
 
 CONTENT_TYPES = (

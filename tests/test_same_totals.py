@@ -22,7 +22,7 @@ from xlmv_workbook.export.submission import export, read_embedded
 from xlmv_workbook.read.check import check_file
 from xlmv_workbook.review import sheets as review
 from xlmv_workbook.review.batch import run_batch
-from xlmv_workbook.review.recalc import recalc_file
+from xlmv_workbook.review.recalcfile import recalc_file
 
 H = review.H
 D = Decimal

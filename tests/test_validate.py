@@ -19,7 +19,7 @@ from workbooks import INPUT_FILL, not_ours, sha256, valid_values, write_workbook
 
 from xlmv.findings import Finding
 from xlmv_workbook.read.books import MARKS_CELL, OpenpyxlBook, XlwingsBook
-from xlmv_workbook.read.reader import read_defined_names
+from xlmv_workbook.read.bookxml import read_defined_names
 from xlmv_workbook.read.validate import ERROR_FILL, HEADER, WARNING_FILL, validate
 from xlmv_workbook.template import layout
 from xlmv_workbook.xlsx.safety import WorkbookError

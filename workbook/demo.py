@@ -18,7 +18,7 @@ from pathlib import Path
 
 from xlmv import examples as bundled
 from xlmv.declaration import Declaration
-from xlmv.evidence.checks import EvidenceStatus
+from xlmv.evidence.results import EvidenceStatus
 from xlmv.money import format_yuan
 from xlmv.policy import load_policy
 from xlmv_workbook.export.submission import export

@@ -421,7 +421,7 @@ def run_batch(args: argparse.Namespace) -> int:
 
 
 def run_recalc(args: argparse.Namespace) -> int:
-    from xlmv_workbook.review.recalc import run, run_check
+    from xlmv_workbook.review.recalcfile import run, run_check
 
     if args.check:
         return run_check(args.file)
@@ -430,7 +430,7 @@ def run_recalc(args: argparse.Namespace) -> int:
 
 
 def run_check_review(args: argparse.Namespace) -> int:
-    from xlmv_workbook.review.recalc import run_check
+    from xlmv_workbook.review.recalcfile import run_check
 
     return run_check(args.file)
 

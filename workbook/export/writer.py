@@ -26,6 +26,7 @@ from xlmv.policy import Kind, Policy
 from xlmv.texttable import width
 from xlmv_workbook.export.canonical import CellKind, NamedCell, cell_text
 from xlmv_workbook.template import layout as L
+from xlmv_workbook.xlsx import celltext
 from xlmv_workbook.xlsx import styles as S
 
 NOT_ELIGIBLE = "不达标"
@@ -39,7 +40,6 @@ _FORMATS: dict[str, str] = {
 }
 TOP_WRAP = Alignment(horizontal="left", vertical="top", wrap_text=True)
 LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
-MAX_CELL_TEXT = 32_767  # Excel's limit (openpyxl cuts longer text silently; review.sheets has the same)
 _LINE_HEIGHT = 15.0
 _MAX_ROW_HEIGHT = 409.0
 
@@ -147,8 +147,7 @@ def _written(kind: CellKind, value: object) -> object:
         return None
     if kind == "text":
         text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
-        if len(text) > MAX_CELL_TEXT:  # what the cell can hold, so the cell and the embedded value agree
-            text = text[: MAX_CELL_TEXT - 1] + "…"
+        text = celltext.truncate(text)  # what the cell can hold, so the cell and the embedded value agree
         return text or None
     if kind == "money":
         return to_fen(Decimal(value))  # type: ignore[arg-type]

@@ -14,14 +14,15 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from xlmv.evidence.checks import EvidenceStatus, MaterialsReport
+from xlmv.evidence.results import EvidenceStatus, MaterialsReport
 from xlmv.exitcodes import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK
 from xlmv.policy import PolicyError
 from xlmv.texttable import render
 from xlmv_workbook.materials.evaluate import materials_report
 from xlmv_workbook.materials.folder import default_folder
 from xlmv_workbook.materials.limits import MaterialError
-from xlmv_workbook.read.reader import ReadResult, read_workbook
+from xlmv_workbook.read.reader import read_workbook
+from xlmv_workbook.read.result import ReadResult
 from xlmv_workbook.xlsx.safety import WorkbookError
 
 __all__ = ["item_rows", "run", "to_json_object"]

@@ -22,7 +22,7 @@ from xlmv.evidence.documents import Document, ItemFiles, Materials
 from xlmv.policy import Policy
 from xlmv_workbook.materials.limits import LIMITS, MaterialError, MaterialLimits
 from xlmv_workbook.materials.reading import read_document
-from xlmv_workbook.read.reader import ReadResult
+from xlmv_workbook.read.result import ReadResult
 
 __all__ = ["collect", "default_folder", "item_folder"]
 

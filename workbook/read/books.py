@@ -26,11 +26,12 @@ from openpyxl.cell.cell import Cell
 from openpyxl.styles import PatternFill
 from openpyxl.workbook.workbook import Workbook
 
-from xlmv_workbook.read.reader import CachedFormula, UncachedFormula, parse_ref
 from xlmv_workbook.template import layout
 from xlmv_workbook.xlsx import styles
 from xlmv_workbook.xlsx.atomic import save_atomically
+from xlmv_workbook.xlsx.cellrefs import parse_ref
 from xlmv_workbook.xlsx.safety import WorkbookError, open_checks
+from xlmv_workbook.xlsx.sheetscan import CachedFormula, UncachedFormula
 
 __all__ = [
     "INPUT_FILL",

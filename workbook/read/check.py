@@ -25,12 +25,13 @@ from pathlib import Path
 from typing import TextIO
 
 from xlmv.assess import ProductAssessment
-from xlmv.evidence.checks import MaterialsReport
+from xlmv.evidence.results import MaterialsReport
 from xlmv.exitcodes import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK
 from xlmv.money import ZERO, fen_str, format_yuan
 from xlmv.policy import Policy, PolicyError, current_policy, load_policy, mismatch
 from xlmv.texttable import render
-from xlmv_workbook.read.reader import ReadResult, read_workbook
+from xlmv_workbook.read.reader import read_workbook
+from xlmv_workbook.read.result import ReadResult
 from xlmv_workbook.read.validate import Evaluation, evaluate, summary
 from xlmv_workbook.review.inputs import collect_inputs
 from xlmv_workbook.xlsx.safety import WorkbookError

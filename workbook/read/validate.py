@@ -1,7 +1,7 @@
 """Validating a declaration workbook: one code path for the Excel macro (xlwings) and for files (openpyxl).
 
 ``validate(adapter)`` reads the declaration through a ``BookAdapter`` with the reader's conversion
-(``xlmv_workbook.read.reader.read_values``), assesses it with ``xlmv.assess.assess``, writes the 校验结果
+(``xlmv_workbook.read.result.read_values``), assesses it with ``xlmv.assess.assess``, writes the 校验结果
 sheet and colours the offending input cells (errors light red, warnings yellow), after clearing the
 colours an earlier validation set. ``evaluate`` is the part without any workbook writes; ``xlmv check``
 uses it too, so both report the same findings.
@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xlmv.assess import Assessment, assess
-from xlmv.evidence.checks import MaterialsReport
+from xlmv.evidence.results import MaterialsReport
 from xlmv.findings import Finding, Severity
 from xlmv_workbook.read.books import BookAdapter, OpenpyxlBook
-from xlmv_workbook.read.reader import ReadResult, read_values
+from xlmv_workbook.read.result import ReadResult, read_values
 
 __all__ = [
     "ERROR_FILL",

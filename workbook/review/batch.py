@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import TextIO
 
 from xlmv.errors import os_reason
-from xlmv.evidence.checks import EvidenceStatus, cross_application_duplicates
+from xlmv.evidence.duplicates import cross_application_duplicates
+from xlmv.evidence.results import EvidenceStatus
 from xlmv.exitcodes import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK
 from xlmv.findings import Severity
 from xlmv.money import ZERO, format_yuan

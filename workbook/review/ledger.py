@@ -33,7 +33,7 @@ from xlmv.errors import InputError
 from xlmv.identifiers import IdentifierError, uscc
 from xlmv.money import ZERO
 from xlmv.parsing import is_blank, parse_amount, plain_text
-from xlmv_workbook.read.reader import _read_book_xml
+from xlmv_workbook.read.bookxml import read_book_xml
 from xlmv_workbook.xlsx.calamine import calamine_book
 from xlmv_workbook.xlsx.safety import WorkbookError, archive_errors, open_checks
 from xlmv_workbook.xlsx.sheetscan import scan_sheet
@@ -186,7 +186,7 @@ def _xlsx_rows(path: Path) -> tuple[list[list[object]], dict[tuple[int, int], st
     try:
         open_checks(path)
         with archive_errors(path), zipfile.ZipFile(path) as zf:
-            sheets = _read_book_xml(path, zf).sheets
+            sheets = read_book_xml(path, zf).sheets
             errors = {}
             if sheets:
                 name, part = next(iter(sheets.items()))

@@ -14,7 +14,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from decimal import Decimal
 
-from xlmv.evidence.checks import InvoiceUse, MaterialsReport
+from xlmv.evidence.results import InvoiceUse, MaterialsReport
 from xlmv.findings import Finding, Severity
 from xlmv.money import ZERO
 from xlmv.policy import Policy, current_policy, load_policy, use_policy

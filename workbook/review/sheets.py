@@ -75,7 +75,6 @@ FORMAT_VERSION = "2"  # 2: title row, live formulas, engine values and snapshots
 
 MONEY = styles.MONEY_FORMAT
 PERCENT = "0.00%"
-MAX_CELL_TEXT = celltext.MAX_CELL_UNITS  # Excel's limit, in UTF-16 code units
 
 
 @dataclass(frozen=True)
@@ -303,7 +302,7 @@ def header_index(row: Sequence[object]) -> dict[str, int]:
 
 def cell_text(value: str) -> str:
     """Text as a cell can hold it: no XML-illegal control characters, at most Excel's 32,767 UTF-16 units."""
-    return celltext.truncate(ILLEGAL_CHARACTERS_RE.sub("", value), MAX_CELL_TEXT)
+    return celltext.truncate(ILLEGAL_CHARACTERS_RE.sub("", value))
 
 
 # ------------------------------------------------------------------------------------------ writing
