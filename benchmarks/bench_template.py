@@ -45,7 +45,7 @@ def main() -> None:
         target = Path(folder) / "申报表.xlsx"
         command = best(
             lambda: subprocess.run(
-                [sys.executable, "-m", "xlmv.cli", "template", "-o", str(target)],
+                [sys.executable, "-m", "xlmv.cli", "template", "-o", str(target), "--force"],
                 check=True,
                 capture_output=True,
             ),
