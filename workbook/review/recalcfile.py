@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from openpyxl.workbook.workbook import Workbook
+
 from xlmv.errors import os_reason
 from xlmv.money import format_yuan
 from xlmv_workbook.read.bookxml import read_book_xml
@@ -90,16 +92,21 @@ def _prescan(source: Path) -> None:
                     )
 
 
-def _recalculated(source: Path) -> tuple[bytes, RecalcSummary, list[str]]:
-    """The recalculated workbook's bytes, what was done, and why it cannot go
-    over the original (empty: it can)."""
-    lost = roundtrip.unsupported_parts(source)
+def _load(source: Path) -> Workbook:
+    """The review workbook through openpyxl, as ``roundtrip`` loads it for the lossless check."""
     try:
-        workbook = roundtrip.load(source)
+        return roundtrip.load(source)
     except Exception as exc:  # openpyxl raises many kinds on malformed parts
         raise WorkbookError(
             source, f"无法打开工作簿（{type(exc).__name__}），文件可能已损坏，请在 Excel 中重新保存"
         ) from None
+
+
+def _recalculated(source: Path) -> tuple[bytes, RecalcSummary, list[str]]:
+    """The recalculated workbook's bytes, what was done, and why it cannot go
+    over the original (empty: it can)."""
+    lost = roundtrip.unsupported_parts(source)
+    workbook = _load(source)
     summary = recalc_book(OpenpyxlReview(workbook, source))
     buffer = io.BytesIO()
     workbook.save(buffer)  # in memory: a full disk fails in the write, not in openpyxl's ZIP writer
@@ -220,13 +227,7 @@ def check_file(path: str | os.PathLike[str]) -> RecalcSummary:
     last ``batch``/``recalc``. Raises ``WorkbookError`` when it cannot be read."""
     source = Path(path)
     open_checks(source)
-    try:
-        workbook = roundtrip.load(source)
-    except Exception as exc:  # openpyxl raises many kinds on malformed parts
-        raise WorkbookError(
-            source, f"无法打开工作簿（{type(exc).__name__}），文件可能已损坏，请在 Excel 中重新保存"
-        ) from None
-    return recalc_book(OpenpyxlReview(workbook, source), write=False)
+    return recalc_book(OpenpyxlReview(_load(source), source), write=False)
 
 
 def run_check(path: str, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
