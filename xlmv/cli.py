@@ -140,10 +140,18 @@ def build_parser() -> argparse.ArgumentParser:
     calc.add_argument("--json", action="store_true", help="输出 JSON")
 
     template = commands.add_parser(
-        "template", help="生成申报表模板（.xlsx）", description="由政策数据生成自校验的模型券申报表模板"
+        "template",
+        help="生成申报表模板（.xlsx，或含插件宏的 .xlsm）",
+        description="由政策数据生成自校验的模型券申报表模板：.xlsx 不含宏，用内置公式计算；"
+        ".xlsm 另含 xlwings 独立模块和 xlmv 函数，在 Windows Excel 中无需加载项即可用插件计算",
     )
     template.add_argument(
-        "-o", "--output", required=True, type=Path, metavar="文件", help="输出文件，如 申报表.xlsx"
+        "-o",
+        "--output",
+        required=True,
+        type=Path,
+        metavar="文件",
+        help="输出文件，如 申报表.xlsx 或 申报表.xlsm",
     )
     _policy_option(template)
     template.add_argument("--force", action="store_true", help="输出文件已存在时覆盖（默认不覆盖）")
