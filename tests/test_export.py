@@ -206,9 +206,23 @@ def test_wan_totals_are_converted_once_from_the_yuan_sum(tmp_path: Path) -> None
     decl = with_amounts("123456.78", "123456.78")  # 12.345678 万 each: 12.35 + 12.35 ≠ 24.69
     source = write_workbook(tmp_path / "in.xlsx", declaration_values(decl))
     wb = openpyxl.load_workbook(export(source, tmp_path / "out").workbook)
-    assert named(wb, "MV_P1_S1_CLAIMED_WAN") == named(wb, "MV_P1_S2_CLAIMED_WAN") == 12.35
+    # the subtotal is converted once (24.6913556 万 → 24.69); the service lines are its shares by largest
+    # remainder (12.34 each, the one fen left to the first), so the printed lines add up to it
     assert named(wb, "MV_P1_FEE_API") == float(to_wan(D("246913.56"))) == 24.69
+    assert (named(wb, "MV_P1_S1_CLAIMED_WAN"), named(wb, "MV_P1_S2_CLAIMED_WAN")) == (12.35, 12.34)
     assert named(wb, "MV_P1_FEE_TOTAL") == 24.69
+
+
+def test_printed_wan_lines_add_up_to_the_printed_total(tmp_path: Path) -> None:
+    """Each line half a 万-fen over: 3 × 10.005 万 and 200.005 + 60.005 + 20.005 万. Before, the form printed
+    10.01 × 3 with a subtotal of 30.02, and 合计 280.02 under lines adding to 280.03."""
+    decl = with_amounts("100050", "100050", "100050")
+    source = write_workbook(tmp_path / "in.xlsx", declaration_values(decl))
+    wb = openpyxl.load_workbook(export(source, tmp_path / "out").workbook)
+    services = [named(wb, f"MV_P1_S{s}_CLAIMED_WAN") for s in (1, 2, 3)]
+    assert services == [10.01, 10.01, 10.0] and named(wb, "MV_P1_FEE_API") == 30.02  # 30.015 → 30.02
+    lines = [named(wb, f"MV_P1_FEE_{k}") for k in ("API", "PROCUREMENT", "COMPUTE", "DATA")]
+    assert named(wb, "MV_P1_FEE_TOTAL") == round(sum(lines), 2)
 
 
 # ------------------------------------------------------------------------------------------- numbers

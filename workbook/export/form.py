@@ -13,7 +13,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from xlmv.assess import Assessment
 from xlmv.declaration import ApiService, Declaration, PrivateProcurement, Product
 from xlmv.linebreak import wrap
-from xlmv.money import ZERO, to_wan
+from xlmv.money import WAN, ZERO, split_fen, to_wan
 from xlmv.policy import Policy
 from xlmv_workbook.export.issue import Issue
 from xlmv_workbook.export.writer import (
@@ -56,7 +56,8 @@ _INTEGER_FORMATS = {"company.employees": '0" 人"'}
 
 @dataclass(frozen=True)
 class Fees:
-    """One product's 产品申报费用, in yuan; the form shows each line in 万元, converted once."""
+    """One product's 产品申报费用, in yuan; the form shows each line in 万元, converted once, and 合计 as the
+    sum of the printed lines."""
 
     services: tuple[tuple[int, ApiService], ...]
     procurement_row: PrivateProcurement | None
@@ -164,20 +165,26 @@ def _form_fees(w: Writer, ws: Worksheet, row: int, policy: Policy, product: Prod
     p = f"MV_P{index + 1}_"
     fees = fees_of(policy, product)
     first = row
-    for s, service in fees.services:
+    # Each service's 万元 line is its share of the API subtotal (converted once from the yuan sum, as the
+    # template does) by largest remainder, so the printed lines add up to the printed subtotal.
+    shares = split_fen([(sv.claimed_amount or ZERO) / WAN for _, sv in fees.services], to_wan(fees.api))
+    for (s, service), share in zip(fees.services, shares, strict=True):
         S.text(ws, f"B{row}", "API调用费用").border = S.BORDER
         put_input(w, ws, f"C{row}", f"{at}services[{s}].provider", service.provider, span=f"C{row}:D{row}")
         put_input(w, ws, f"E{row}", f"{at}services[{s}].model_name", service.model_name)
-        claimed = None if service.claimed_amount is None else to_wan(service.claimed_amount)
+        claimed = None if service.claimed_amount is None else share
         w.put(ws, f"F{row}", f"{p}S{s + 1}_CLAIMED_WAN", "wan", claimed)
         row += 1
     procurement = fees.procurement_row
+    # Each line converted once from its yuan amount (as the template's 产品申报费用 row); 合计 is the sum
+    # of the printed lines, so a reader adding them up gets the printed total.
+    wan = [to_wan(fees.api), to_wan(fees.procurement), to_wan(fees.compute), to_wan(fees.data)]
     lines: list[tuple[str, str, Decimal, str | None]] = [
-        ("API调用费用小计", "FEE_API", fees.api, None),
-        ("大模型采购费用", "FEE_PROCUREMENT", fees.procurement, "procurement"),
-        ("算力费用", "FEE_COMPUTE", fees.compute, "单独列出，不计入大模型采购费用"),
-        ("数据费用", "FEE_DATA", fees.data, "不计入大模型采购费用"),
-        ("合计", "FEE_TOTAL", fees.total, None),
+        ("API调用费用小计", "FEE_API", wan[0], None),
+        ("大模型采购费用", "FEE_PROCUREMENT", wan[1], "procurement"),
+        ("算力费用", "FEE_COMPUTE", wan[2], "单独列出，不计入大模型采购费用"),
+        ("数据费用", "FEE_DATA", wan[3], "不计入大模型采购费用"),
+        ("合计", "FEE_TOTAL", sum(wan, ZERO), None),
     ]
     for text, suffix, amount, detail in lines:
         S.text(ws, f"B{row}", text, bold=suffix == "FEE_TOTAL").border = S.BORDER
@@ -198,7 +205,7 @@ def _form_fees(w: Writer, ws: Worksheet, row: int, policy: Policy, product: Prod
             S.border_span(ws, f"C{row}:E{row}")
             if detail:
                 S.text(ws, f"C{row}", detail).font = S.font(size=9)
-        w.put(ws, f"F{row}", f"{p}{suffix}", "wan", to_wan(amount), bold=suffix == "FEE_TOTAL")
+        w.put(ws, f"F{row}", f"{p}{suffix}", "wan", amount, bold=suffix == "FEE_TOTAL")
         ws.row_dimensions[row].height = max(ws.row_dimensions[row].height or 0, 20)
         row += 1
     S.merge(ws, f"A{first}:A{row - 1}")
