@@ -104,6 +104,12 @@ def test_foreign_buyer_is_caught_everywhere(clean_book: Path, tmp_path: Path) ->
     assert any(
         f.code == "evidence.buyer_tax_id" and f.clause == "附件3-1 4；附件3-2 3" for f in evaluation.errors
     )
+    # export refuses what check reports (before: it exported "未发现错误" and 齐全 9/9)
+    from xlmv_workbook.export.submission import DeclarationHasErrors, export
+
+    with pytest.raises(DeclarationHasErrors) as refused:
+        export(book, tmp_path / "导出")
+    assert any("购买方" in issue.message for issue in refused.value.issues)
     validated = tmp_path / "validated.xlsx"
     validate_file(book, validated)
     ws = load_workbook(validated)[layout.CHECKLIST]

@@ -68,6 +68,7 @@ from xlmv_workbook.export.form import FORM, Fees, fees_of, write_form
 from xlmv_workbook.export.issue import Issue, issues_of
 from xlmv_workbook.export.letter import LETTER, write_letter
 from xlmv_workbook.export.writer import Writer, tier_of
+from xlmv_workbook.read.check import materials_of
 from xlmv_workbook.read.reader import read_workbook
 from xlmv_workbook.read.validate import evaluate
 from xlmv_workbook.xlsx import celltext
@@ -264,7 +265,7 @@ def export(source: str | Path, outdir: str | Path, *, force: bool = False, pdf: 
     refused = mismatch(result.policy_label, current_policy())
     if refused is not None:
         raise WorkbookError(str(source), refused)
-    evaluation = evaluate(result)
+    evaluation = evaluate(result, materials_of(result, source))  # the same findings as xlmv check
     issues = issues_of(evaluation)
     if issues and not force:
         raise DeclarationHasErrors(str(source), issues)

@@ -36,7 +36,7 @@ from xlmv_workbook.read.validate import Evaluation, evaluate, summary
 from xlmv_workbook.review.inputs import collect_inputs
 from xlmv_workbook.xlsx.safety import WorkbookError
 
-__all__ = ["FileReport", "check_file", "evaluate_file", "expand", "run"]
+__all__ = ["FileReport", "check_file", "evaluate_file", "expand", "materials_of", "run"]
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ def evaluate_file(path: str | os.PathLike[str]) -> Evaluation | str:
         refused = mismatch(result.policy_label, current_policy())
         if refused is not None:
             return refused
-        return evaluate(result, _materials(result, path))
+        return evaluate(result, materials_of(result, path))
     except WorkbookError as exc:
         return exc.problem
     except PolicyError as exc:
@@ -82,7 +82,9 @@ def evaluate_file(path: str | os.PathLike[str]) -> Evaluation | str:
         return f"读取时发生意外错误（{type(exc).__name__}：{exc}），请将该文件反馈给维护者"
 
 
-def _materials(result: ReadResult, path: str | os.PathLike[str]) -> MaterialsReport | None:
+def materials_of(result: ReadResult, path: str | os.PathLike[str]) -> MaterialsReport | None:
+    """The evidence check of a read declaration when it has materials (a folder beside it, or files in the
+    材料清单 file column); a materials folder that cannot be read is a ``WorkbookError``."""
     from xlmv_workbook.materials.evaluate import materials_report
     from xlmv_workbook.materials.limits import MaterialError
 
