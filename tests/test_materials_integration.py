@@ -237,6 +237,7 @@ def test_command_line(clean_book: Path, tmp_path: Path, capsys: pytest.CaptureFi
     assert main(["materials", str(clean_book)]) == 0
     text = capsys.readouterr().out
     assert "3-1-4" in text and "齐全" in text and "结论：齐全" in text
+    (tmp_path / "空").mkdir()  # an empty materials folder: every provided item lacks its file
     assert main(["materials", str(clean_book), "--materials", str(tmp_path / "空"), "--json"]) == 1
     data = json.loads(capsys.readouterr().out)
     assert {i["status"] for i in data["items"]} >= {"不符"}
@@ -245,3 +246,11 @@ def test_command_line(clean_book: Path, tmp_path: Path, capsys: pytest.CaptureFi
     assert main(["check", "--json", str(clean_book)]) == 0
     checked = json.loads(capsys.readouterr().out)[0]
     assert checked["materials"]["ok"] is True and checked["materials"]["items"]
+
+
+def test_a_mistyped_materials_folder_is_an_error(clean_book: Path, tmp_path: Path) -> None:
+    """Before: every item came out 不符 (“标为已提供，但没有对应的材料文件”) and nothing said the folder is missing."""
+    missing = tmp_path / "没有这个文件夹"
+    err = io.StringIO()
+    code = run_materials(clean_book, missing, out=io.StringIO(), err=err)
+    assert code == 2 and f"材料文件夹 {missing} 不存在或不是文件夹" in err.getvalue()

@@ -241,3 +241,14 @@ def test_file_sharing_and_extensions_force_a_new_file(
     assert code == 0 and sha256(reviewed) == before
     assert "文件共享设置" in out and "extLst" in out
     assert reviewed.with_name("复核汇总-重算.xlsx").exists()
+
+
+def test_an_earlier_review_workbook_in_the_input_folder_is_not_read(
+    capsys: pytest.CaptureFixture[str], three_applications: Path
+) -> None:
+    """Before: a second batch into the same folder listed the first 复核汇总 as an unreadable declaration."""
+    first = three_applications / "复核汇总.xlsx"
+    code, _, _ = batch(capsys, three_applications, "-o", first, "--jobs", "1")
+    assert code == 0
+    code, out, _ = batch(capsys, three_applications, "-o", three_applications / "复核汇总2.xlsx", "--jobs", "1")
+    assert code == 0 and "无法读取 0 个" in out

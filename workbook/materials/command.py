@@ -121,6 +121,11 @@ def run(
     err = err or sys.stderr
     shown = os.fspath(path)
     folder = Path(materials) if materials is not None else None
+    if folder is not None and not folder.is_dir():
+        print(
+            f"xlmv materials：材料文件夹 {folder} 不存在或不是文件夹，请检查 --materials 给出的路径", file=err
+        )
+        return EXIT_BAD_INPUT
     try:
         result = read_workbook(path)
         report = materials_report(result, Path(path), folder, required=True)

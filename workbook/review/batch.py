@@ -11,7 +11,6 @@ import dataclasses
 import datetime as dt
 import os
 import sys
-import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -31,7 +30,7 @@ from xlmv_workbook.review import sheets as review
 from xlmv_workbook.review.caps import (
     compute,
 )
-from xlmv_workbook.review.inputs import find_inputs
+from xlmv_workbook.review.inputs import find_inputs, is_review_workbook
 from xlmv_workbook.review.ledger import Ledger, LedgerError, read_ledger
 from xlmv_workbook.review.reading import FileOutcome, Issue, read_all
 from xlmv_workbook.review.rows import (
@@ -90,7 +89,7 @@ def run_batch(
     target = Path(output)
     found = find_inputs(inputs)
     paths = found.paths
-    if target.exists() and _is_review_workbook(target):  # an earlier run's output in the input folder
+    if target.exists() and is_review_workbook(target):  # an earlier run's output in the input folder
         paths = [p for p in paths if not same_file(Path(p), target)]
     check_output(target, inputs=[Path(p) for p in paths], force=force)
     if not paths and not found.problems:
@@ -209,15 +208,6 @@ def _material_rows(outcomes: list[FileOutcome]) -> list[list[object]] | None:
         for o in outcomes
         for m in o.materials
     ]
-
-
-def _is_review_workbook(path: Path) -> bool:
-    """Whether ``path`` is a review workbook ``xlmv batch`` wrote (its settings sheet), not a declaration."""
-    try:
-        with zipfile.ZipFile(path) as zf:
-            return review.SETTINGS.encode() in zf.read("xl/workbook.xml")
-    except Exception:  # anything unreadable is not one
-        return False
 
 
 class Progress:

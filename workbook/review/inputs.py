@@ -10,14 +10,25 @@ loop: not followed). Other symbolic links to folders are followed; a folder reac
 from __future__ import annotations
 
 import os
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from xlmv.errors import os_reason
+from xlmv_workbook.review.sheets import SETTINGS
 
 SUFFIXES = (".xlsx", ".xlsm")
 MATERIALS_SUFFIX = "-材料"  # xlmv_workbook.materials.folder.default_folder
+
+
+def is_review_workbook(path: Path) -> bool:
+    """Whether ``path`` is a review workbook ``xlmv batch`` wrote (its settings sheet), not a declaration."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return SETTINGS.encode() in zf.read("xl/workbook.xml")
+    except Exception:  # anything unreadable is not one (and is reported when it is read as a declaration)
+        return False
 
 
 def _skipped(name: str) -> bool:
@@ -43,9 +54,9 @@ def _identity(path: Path) -> tuple[int, int] | None:
 def find_inputs(inputs: Iterable[str | os.PathLike[str]], exclude: Iterable[Path] = ()) -> Inputs:
     """Files to read, sorted, and the folders that could not be searched (see the module docstring).
 
-    Lock files (``~$…``, ``.~lock.…#``), hidden files or folders and materials folders are skipped; so are
-    ``exclude``. A
-    path that does not exist is kept, so it is reported as unreadable like any other bad file.
+    Lock files (``~$…``, ``.~lock.…#``), hidden files or folders, materials folders and review workbooks
+    (an earlier batch's output) are skipped; so are ``exclude``. A path that does not exist is kept, so it
+    is reported as unreadable like any other bad file.
     """
     excluded = {p.resolve() for p in exclude}
     found: dict[Path, str] = {}
@@ -83,8 +94,8 @@ def find_inputs(inputs: Iterable[str | os.PathLike[str]], exclude: Iterable[Path
             if is_dir:
                 if not entry.name.endswith(MATERIALS_SUFFIX):
                     walk(path, inner, seen)
-            elif entry.name.lower().endswith(SUFFIXES):
-                add(path)
+            elif entry.name.lower().endswith(SUFFIXES) and not is_review_workbook(path):
+                add(path)  # an earlier 复核汇总 in the folder is not a declaration
 
     seen: set[tuple[int, int]] = set()
     for item in inputs:
