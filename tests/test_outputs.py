@@ -250,5 +250,7 @@ def test_an_earlier_review_workbook_in_the_input_folder_is_not_read(
     first = three_applications / "复核汇总.xlsx"
     code, _, _ = batch(capsys, three_applications, "-o", first, "--jobs", "1")
     assert code == 0
-    code, out, _ = batch(capsys, three_applications, "-o", three_applications / "复核汇总2.xlsx", "--jobs", "1")
+    code, out, _ = batch(
+        capsys, three_applications, "-o", three_applications / "复核汇总2.xlsx", "--jobs", "1"
+    )
     assert code == 0 and "无法读取 0 个" in out
