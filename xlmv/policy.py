@@ -7,6 +7,7 @@ clause it comes from. The engine reads nothing else: a new or revised scheme is 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tomllib
 from decimal import Decimal
 from functools import cache
@@ -345,7 +346,11 @@ def parse_policy(text: str, source: str) -> Policy:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise PolicyError(f"政策文件 {source} 不是有效的 TOML：{exc}") from None
+        at = re.search(r"at line (\d+), column (\d+)", str(exc)) or re.search(r"at line (\d+)()", str(exc))
+        where = f"第 {at[1]} 行" + (f"第 {at[2]} 列" if at and at[2] else "") if at else "某处"
+        raise PolicyError(
+            f"政策文件 {source} 不是有效的 TOML：{where}格式有误（如缺少等号、引号或括号未配对），请对照内置政策文件修改"
+        ) from None
     try:
         return Policy.model_validate(data)
     except ValidationError as exc:
