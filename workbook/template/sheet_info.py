@@ -118,30 +118,19 @@ def build_params(ws: Worksheet, policy: Policy) -> dict[str, str]:
             if item is None:
                 continue
             row += 1
-            values = (kind.label, what, float(item.amount), item.clause, item.text)
-            for column, value in zip("ACDFG", values, strict=True):
-                ws[f"{column}{row}"] = value
-                ws[f"{column}{row}"].alignment = S.WRAP
-            ws[f"D{row}"].number_format = S.MONEY_FORMAT
-            _fit_row(ws, row, values, "ACDFG")
+            _limit_row(
+                ws, row, (kind.label, what, float(item.amount), item.clause, item.text), S.MONEY_FORMAT
+            )
     if policy.enterprise_cap:
         row += 1
         cap = policy.enterprise_cap
-        values = ("企业", "自然年奖励上限", float(cap.amount), cap.clause, cap.text)
-        for column, value in zip("ACDFG", values, strict=True):
-            ws[f"{column}{row}"] = value
-            ws[f"{column}{row}"].alignment = S.WRAP
-        ws[f"D{row}"].number_format = S.MONEY_FORMAT
-        _fit_row(ws, row, values, "ACDFG")
+        _limit_row(
+            ws, row, ("企业", "自然年奖励上限", float(cap.amount), cap.clause, cap.text), S.MONEY_FORMAT
+        )
     if policy.usage_window:
         row += 1
         w = policy.usage_window
-        values = ("全部", "使用期间起始日", w.start, w.clause, w.text)
-        for column, value in zip("ACDFG", values, strict=True):
-            ws[f"{column}{row}"] = value
-            ws[f"{column}{row}"].alignment = S.WRAP
-        ws[f"D{row}"].number_format = S.DATE_FORMAT
-        _fit_row(ws, row, values, "ACDFG")
+        _limit_row(ws, row, ("全部", "使用期间起始日", w.start, w.clause, w.text), S.DATE_FORMAT)
 
     row += 2
     S.header(ws, f"A{row}", "下拉选项（数据验证来源）", f"A{row}:G{row}")
@@ -183,6 +172,15 @@ def build_params(ws: Worksheet, policy: Policy) -> dict[str, str]:
             ws[f"C{row}"] = "、".join(unit.divisions)
     S.page_setup(ws, f"A1:G{row}", landscape=True)
     return names
+
+
+def _limit_row(ws: Worksheet, row: int, values: tuple[object, ...], number_format: str) -> None:
+    """One row of the 申报起点与奖励上限 block: who, what, the figure (column D), clause, policy text."""
+    for column, value in zip("ACDFG", values, strict=True):
+        ws[f"{column}{row}"] = value
+        ws[f"{column}{row}"].alignment = S.WRAP
+    ws[f"D{row}"].number_format = number_format
+    _fit_row(ws, row, values, "ACDFG")
 
 
 def _fit_row(ws: Worksheet, row: int, values: tuple[object, ...], columns: str = "ABCDEFG") -> None:
